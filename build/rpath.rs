@@ -1,0 +1,16 @@
+//! Build script shared by every package that links libtorch: it records an rpath to
+//! libtorch's `lib/` folder in each binary, so that built programs, tests and benches find
+//! `libtorch_cpu.so` with no `LD_LIBRARY_PATH` exported by the user.
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
+    let Some(libtorch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
+        return; // torch-sys reports the missing libtorch itself, with its own advice
+    };
+    // Resolve the `.libtorch` link so the rpath survives moving or deleting the checkout.
+    let lib = libtorch.canonicalize().unwrap_or(libtorch).join("lib");
+    println!("cargo:rerun-if-changed={}", lib.display());
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+}

@@ -1,0 +1,4 @@
+//! Known-wrong implementations, one file per exercise: each is a plausible mistake, and
+//! the project's tests prove that the suite catches every one of them.
+
+pub mod dataloader;
