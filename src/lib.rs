@@ -1,7 +1,19 @@
 //! mldrill: runnable ML and AI-security coding exercises, graded by property tests and
 //! benchmarks. The `mldrill` binary is a thin shell over [`cli::run`]; candidate code
-//! never runs in its process but in the `mldrill-runner` child (see [`runner`]).
+//! never runs in its process but in the `mldrill-runner` child ([`child`]), which
+//! [`runner`] starts under limits and reads over [`protocol`].
 
+pub mod app;
+pub mod catalog;
+pub mod child;
+pub mod cli;
+pub mod exercises;
+pub mod grade;
 pub mod mutants;
+pub mod progress;
+pub mod protocol;
 pub mod reference;
+pub mod report;
+pub mod runner;
+pub mod sandbox;
 pub mod suite;

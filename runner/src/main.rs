@@ -1,1 +1,10 @@
-fn main(){}
+//! `mldrill-runner`: the only executable that links candidate code. The `mldrill` CLI
+//! starts it as a child process under limits and reads its results over a pipe.
+
+use std::process::ExitCode;
+
+use mldrill::exercises::Dataloader;
+
+fn main() -> ExitCode {
+    mldrill::child::main(&[&Dataloader(dataloader::Candidate)])
+}

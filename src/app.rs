@@ -1,0 +1,179 @@
+//! What each command does: validate the request against the catalog first, then build and
+//! run. Errors are for things the user can fix and come back as one line each.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::{Catalog, Exercise};
+use crate::cli::{Cli, Command, Format, Implementation};
+use crate::grade::{ExerciseResult, TaskResult};
+use crate::progress::Progress;
+use crate::report;
+use crate::runner::{Build, Request, Runner, Status};
+use crate::sandbox::Limits;
+
+/// Every task passed.
+pub const EXIT_PASSED: u8 = 0;
+/// Some task did not pass (failed, not implemented, timed out, crashed, did not build).
+pub const EXIT_NOT_PASSED: u8 = 1;
+/// The request was wrong or the environment is missing something.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs a parsed command line; the binary maps an `Err` to one line and [`EXIT_USAGE`].
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let root = workspace_root(cli.root.as_deref())?;
+    let catalog = Catalog::load(&root.join("exercises"))?;
+    match cli.command {
+        Command::List => list(&catalog),
+        Command::Show { exercise } => show(catalog.get(&exercise)?),
+        Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
+        Command::Check { exercise, implementation, tasks, seed, cases, timeout, memory, format } => {
+            let exercise = catalog.get(&exercise)?;
+            for task in &tasks {
+                exercise.task(task)?;
+            }
+            let options = CheckOptions {
+                implementation,
+                tasks,
+                seed: seed.unwrap_or_else(random_seed),
+                cases,
+                wall_clock: Duration::from_secs(timeout),
+                limits: Limits { memory_mib: memory, address_space_mib: memory + Limits::default().address_space_mib - Limits::default().memory_mib, ..Limits::default() },
+                quiet: cli.quiet || format == Format::Json,
+            };
+            let result = check(&root, exercise, &options)?;
+            let text = match format {
+                Format::Human => report::human::render(&result),
+                Format::Json => report::json::render(&result),
+            };
+            println!("{}", text.trim_end());
+            Ok(ExitCode::from(if result.all_passed() { EXIT_PASSED } else { EXIT_NOT_PASSED }))
+        }
+    }
+}
+
+/// The workspace: `--root`, else the nearest folder at or above the current one that has
+/// `exercises/spec/`, else the checkout this binary was built from.
+fn workspace_root(given: Option<&Path>) -> Result<PathBuf> {
+    let is_root = |dir: &Path| dir.join("exercises").join("spec").is_dir() && dir.join("Cargo.toml").is_file();
+    if let Some(dir) = given {
+        if !is_root(dir) {
+            bail!("{} is not an mldrill workspace (no exercises/spec/ and Cargo.toml); pass the folder of your checkout", dir.display());
+        }
+        return Ok(dir.to_owned());
+    }
+    let cwd = std::env::current_dir().context("failed to read the current folder")?;
+    if let Some(dir) = cwd.ancestors().find(|d| is_root(d)) {
+        return Ok(dir.to_owned());
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if is_root(built_from) {
+        return Ok(built_from.to_owned());
+    }
+    bail!("no mldrill workspace here or above {}; run inside your checkout or pass --root <dir>", cwd.display())
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+fn list(catalog: &Catalog) -> Result<ExitCode> {
+    let width = catalog.exercises.iter().map(|e| e.id.len()).max().unwrap_or(2).max(2);
+    println!("{:width$}  {:10}  {:>7}  {:5}  title", "id", "difficulty", "minutes", "tasks");
+    for e in &catalog.exercises {
+        let difficulty = format!("{:?}", e.difficulty).to_lowercase();
+        println!("{:width$}  {:10}  {:>7}  {:5}  {}", e.id, difficulty, e.minutes, e.tasks.len(), e.title);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(exercise: &Exercise) -> Result<ExitCode> {
+    let path = exercise.statement_path();
+    let text = std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+    println!("{}", text.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode> {
+    let (mut progress, warning) = Progress::load(root);
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
+    }
+    let key = |id: &str| format!("{}/{id}", exercise.id);
+    let task = match task {
+        Some(id) => exercise.task(id)?,
+        None => match exercise.tasks.iter().find(|t| progress.hints.get(&key(&t.id)).copied().unwrap_or(0) < t.hints.len()) {
+            Some(task) => task,
+            None => {
+                println!("Every hint of {} is revealed; `mldrill hint {} --task <id>` shows a task's hints again.", exercise.id, exercise.id);
+                return Ok(ExitCode::SUCCESS);
+            }
+        },
+    };
+    let seen = progress.hints.entry(key(&task.id)).or_insert(0);
+    *seen = (*seen + 1).min(task.hints.len());
+    let shown = *seen;
+    for (i, hint) in task.hints.iter().take(shown).enumerate() {
+        println!("hint {}/{} for {}/{}: {}", i + 1, task.hints.len(), exercise.id, task.id, hint.trim());
+    }
+    if shown == task.hints.len() {
+        println!("(that is the last hint for this task)");
+    }
+    progress.save().with_context(|| format!("failed to save progress under {}", root.join(".mldrill").display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `check` was asked to do, validated.
+pub struct CheckOptions {
+    pub implementation: Implementation,
+    /// Empty means every task.
+    pub tasks: Vec<String>,
+    pub seed: u64,
+    pub cases: u32,
+    pub wall_clock: Duration,
+    pub limits: Limits,
+    pub quiet: bool,
+}
+
+/// Builds the runner in `root` and grades the chosen tasks, one runner process each so a
+/// crash or a timeout costs only its own task.
+pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result<ExerciseResult> {
+    let tasks: Vec<_> = exercise
+        .tasks
+        .iter()
+        .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
+        .collect();
+    if !options.quiet {
+        eprintln!("building the runner (the first build takes a few minutes) ...");
+    }
+    let runner = match Runner::build(root, options.quiet)? {
+        Build::Ready(runner) => runner,
+        Build::Failed(log) => {
+            eprintln!("{log}");
+            let message = "the code did not compile; see the compiler's errors above";
+            let results = tasks.iter().map(|t| TaskResult::all(t, Status::Error, message)).collect();
+            return Ok(ExerciseResult::new(exercise, options.implementation.as_str(), options.seed, options.cases, results));
+        }
+    };
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if !options.quiet {
+            eprintln!("checking {}/{} ...", exercise.id, task.id);
+        }
+        let request = Request {
+            exercise: &exercise.id,
+            implementation: options.implementation.as_str(),
+            properties: &task.properties,
+            seed: options.seed,
+            cases: options.cases,
+            limits: options.limits,
+            wall_clock: options.wall_clock,
+        };
+        results.push(TaskResult::new(task, runner.run(&request)?));
+    }
+    Ok(ExerciseResult::new(exercise, options.implementation.as_str(), options.seed, options.cases, results))
+}

@@ -1,0 +1,208 @@
+//! The exercise catalog: every `exercises/<id>/exercise.toml`, deserialized into checked,
+//! documented types before anything heavy (cargo, libtorch) is touched.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The manifest format this build understands.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Why the catalog could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("failed to read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid manifest {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("unknown exercise '{given}'; valid exercises: {valid}")]
+    UnknownExercise { given: String, valid: String },
+    #[error("unknown task '{given}' in exercise '{exercise}'; valid tasks: {valid}")]
+    UnknownTask {
+        given: String,
+        exercise: String,
+        valid: String,
+    },
+}
+
+/// How hard an exercise is, for planning a screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
+/// One exercise's manifest, `exercises/<id>/exercise.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// Must equal [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The folder name under `exercises/` and the candidate crate's name.
+    pub id: String,
+    pub title: String,
+    pub difficulty: Difficulty,
+    /// Estimated minutes for a candidate to finish every task.
+    pub minutes: u32,
+    pub tags: Vec<String>,
+    /// Graded in order; each earns its points when all of its properties hold.
+    pub tasks: Vec<Task>,
+    pub performance: Performance,
+    pub guide: Guide,
+    /// The folder the manifest was read from (not in the file).
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+/// One separately graded part of an exercise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub points: u32,
+    /// Property ids (`<task>/<name>`) that grade this task; all must hold.
+    pub properties: Vec<String>,
+    /// Progressive hints, revealed one at a time.
+    pub hints: Vec<String>,
+}
+
+/// How the benchmark is scored against the reference.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Performance {
+    /// The criterion benchmark group that times candidate and reference side by side.
+    pub bench: String,
+    pub points: u32,
+    /// Candidate time / reference time at or below which the performance points are full.
+    pub full_marks_ratio: f64,
+    /// The ratio at or above which they are zero (linear in between).
+    pub zero_marks_ratio: f64,
+}
+
+/// The interviewer's guide for a hands-on screen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guide {
+    pub areas: Vec<String>,
+    pub follow_ups: Vec<String>,
+    pub security_pivot: Vec<String>,
+    pub junior: String,
+    pub senior: String,
+}
+
+impl Exercise {
+    /// The statement a candidate reads.
+    pub fn statement_path(&self) -> PathBuf {
+        self.dir.join("README.md")
+    }
+
+    /// The candidate's source file.
+    pub fn stub_path(&self) -> PathBuf {
+        self.dir.join("src/lib.rs")
+    }
+
+    pub fn task(&self, id: &str) -> Result<&Task, CatalogError> {
+        self.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| CatalogError::UnknownTask {
+                given: id.to_owned(),
+                exercise: self.id.clone(),
+                valid: self.tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
+            })
+    }
+
+    pub fn total_points(&self) -> u32 {
+        self.tasks.iter().map(|t| t.points).sum()
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), CatalogError> {
+        let invalid = |message: String| CatalogError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        if self.format_version != FORMAT_VERSION {
+            return Err(invalid(format!(
+                "format_version {} is not supported (this mldrill reads {FORMAT_VERSION})",
+                self.format_version
+            )));
+        }
+        let folder = path.parent().and_then(Path::file_name).and_then(|f| f.to_str());
+        if folder != Some(self.id.as_str()) {
+            return Err(invalid(format!("id '{}' must match its folder name", self.id)));
+        }
+        if self.tasks.is_empty() {
+            return Err(invalid("an exercise needs at least one task".into()));
+        }
+        let mut seen = BTreeSet::new();
+        for task in &self.tasks {
+            if !seen.insert(task.id.as_str()) {
+                return Err(invalid(format!("task id '{}' appears twice", task.id)));
+            }
+            if task.hints.len() < 2 {
+                return Err(invalid(format!("task '{}' needs at least two hints", task.id)));
+            }
+            if let Some(p) = task.properties.iter().find(|p| !p.starts_with(&format!("{}/", task.id))) {
+                return Err(invalid(format!("task '{}' lists property '{p}' of another task", task.id)));
+            }
+            if task.properties.is_empty() {
+                return Err(invalid(format!("task '{}' lists no properties", task.id)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every exercise under one `exercises/` folder, sorted by id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub exercises: Vec<Exercise>,
+}
+
+impl Catalog {
+    /// Reads every `*/exercise.toml` under `root` (folders without one, like `spec/`, are
+    /// not exercises).
+    pub fn load(root: &Path) -> Result<Self, CatalogError> {
+        let read_err = |path: &Path, source| CatalogError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut exercises = Vec::new();
+        for entry in fs::read_dir(root).map_err(|e| read_err(root, e))? {
+            let dir = entry.map_err(|e| read_err(root, e))?.path();
+            let manifest = dir.join("exercise.toml");
+            if !manifest.is_file() {
+                continue;
+            }
+            let text = fs::read_to_string(&manifest).map_err(|e| read_err(&manifest, e))?;
+            let mut exercise: Exercise = toml::from_str(&text).map_err(|e| CatalogError::Invalid {
+                path: manifest.clone(),
+                message: e.message().to_owned(),
+            })?;
+            exercise.validate(&manifest)?;
+            exercise.dir = dir;
+            exercises.push(exercise);
+        }
+        exercises.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Self { exercises })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Exercise, CatalogError> {
+        self.exercises
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| CatalogError::UnknownExercise {
+                given: id.to_owned(),
+                valid: self.exercises.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", "),
+            })
+    }
+}

@@ -1,0 +1,131 @@
+//! The runner's side of the boundary: what `mldrill-runner` does between its first line
+//! and its exit. It limits itself, moves stdout out of the candidate's reach, runs the
+//! requested properties and reports each over the protocol pipe.
+
+use std::fs::File;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::protocol::{Message, Outcome, PROTOCOL_VERSION};
+use crate::sandbox::{self, Limits};
+use crate::suite::Failure;
+
+/// One exercise's suite with its implementations bound: what the runner binary links.
+pub trait BoundSuite {
+    /// The exercise id.
+    fn exercise(&self) -> &'static str;
+    /// Every property id, in task order.
+    fn property_ids(&self) -> Vec<&'static str>;
+    /// Runs one property against one implementation (`candidate`, `reference` or
+    /// `mutant:<name>`); `None` when either is unknown.
+    fn run(&self, implementation: &str, property: &str, seed: u64, cases: u32) -> Option<Result<(), Failure>>;
+}
+
+/// The runner's command line; only the CLI calls it.
+#[derive(Debug, Parser)]
+#[command(name = "mldrill-runner", about = "Runs property suites for mldrill; started by `mldrill`, not by hand")]
+struct RunnerArgs {
+    #[arg(long)]
+    exercise: String,
+    #[arg(long, default_value = "candidate")]
+    implementation: String,
+    /// Property ids to run; all of the exercise's when none is given.
+    #[arg(long = "property")]
+    properties: Vec<String>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value_t = 256)]
+    cases: u32,
+    #[arg(long, default_value_t = Limits::default().memory_mib)]
+    memory_mib: u64,
+    #[arg(long, default_value_t = Limits::default().address_space_mib)]
+    address_space_mib: u64,
+    #[arg(long, default_value_t = Limits::default().cpu_seconds)]
+    cpu_seconds: u64,
+    /// Print the exercise's property ids, one a line, and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+/// The runner's `main`: exit code 0 when every requested property was reported (whatever
+/// its outcome), 2 when the request itself was wrong.
+pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
+    let args = RunnerArgs::parse();
+    let Some(suite) = suites.iter().find(|s| s.exercise() == args.exercise) else {
+        eprintln!("mldrill-runner: unknown exercise '{}'", args.exercise);
+        return ExitCode::from(2);
+    };
+    if args.list {
+        suite.property_ids().iter().for_each(|id| println!("{id}"));
+        return ExitCode::SUCCESS;
+    }
+    let mut channel = match protocol_channel() {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("mldrill-runner: failed to set up the protocol pipe: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let limits = Limits {
+        memory_mib: args.memory_mib,
+        address_space_mib: args.address_space_mib,
+        cpu_seconds: args.cpu_seconds,
+        ..Limits::default()
+    };
+    let applied = sandbox::apply(&limits);
+    // Panics are reported as failures; the default hook would only flood stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    let properties: Vec<String> = if args.properties.is_empty() {
+        suite.property_ids().into_iter().map(str::to_owned).collect()
+    } else {
+        args.properties.clone()
+    };
+    let mut send = |message: Message| channel.write_all(message.to_line().as_bytes()).and_then(|()| channel.flush());
+    let hello = Message::Hello {
+        protocol: PROTOCOL_VERSION,
+        exercise: args.exercise.clone(),
+        implementation: args.implementation.clone(),
+        sandbox: applied,
+    };
+    if send(hello).is_err() {
+        return ExitCode::from(2);
+    }
+    for property in &properties {
+        let Some(result) = suite.run(&args.implementation, property, args.seed, args.cases) else {
+            eprintln!("mldrill-runner: unknown implementation '{}' or property '{property}'", args.implementation);
+            return ExitCode::from(2);
+        };
+        let (outcome, message, counterexample) = match result {
+            Ok(()) => (Outcome::Pass, None, None),
+            Err(f) if f.is_not_implemented() => (Outcome::NotImplemented, Some(f.reason), f.counterexample),
+            Err(f) => (Outcome::Fail, Some(f.reason), f.counterexample),
+        };
+        let record = Message::Result {
+            property: property.clone(),
+            outcome,
+            message,
+            counterexample,
+        };
+        if send(record).is_err() {
+            return ExitCode::from(2);
+        }
+    }
+    match send(Message::Done) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+/// Takes the pipe the CLI reads (our stdout) for the protocol alone, and points stdout at
+/// stderr, so that anything candidate code prints lands in the captured, capped output
+/// and never looks like a record.
+fn protocol_channel() -> std::io::Result<File> {
+    let stdout = std::io::stdout();
+    let _lock = stdout.lock();
+    let channel = rustix::io::dup(&stdout)?;
+    rustix::stdio::dup2_stdout(std::io::stderr())?;
+    Ok(File::from(channel))
+}

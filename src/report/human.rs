@@ -1,0 +1,61 @@
+//! The terminal report: one line per task, then what to do about the first problem.
+
+use std::fmt::Write;
+
+use crate::grade::ExerciseResult;
+use crate::runner::Status;
+
+fn label(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::NotImplemented => "not implemented",
+        Status::Fail => "FAIL",
+        Status::Timeout => "TIMEOUT",
+        Status::Memory => "OUT OF MEMORY",
+        Status::Crashed => "CRASHED",
+        Status::Error => "ERROR",
+    }
+}
+
+pub fn render(result: &ExerciseResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}), seed {}, {} cases per property",
+        result.exercise, result.implementation, result.seed, result.cases
+    );
+    let width = result.tasks.iter().map(|t| t.id.len()).max().unwrap_or(4).max(4);
+    let _ = writeln!(out, "  {:width$}  {:15}  {:>7}  title", "task", "status", "points");
+    for task in &result.tasks {
+        let points = format!("{}/{}", task.points, task.max_points);
+        let _ = writeln!(out, "  {:width$}  {:15}  {:>7}  {}", task.id, label(task.status), points, task.title);
+    }
+    let total = format!("{}/{}", result.points, result.max_points);
+    let _ = writeln!(out, "  {:width$}  {:15}  {:>7}", "total", "", total);
+
+    let problems: Vec<_> = result
+        .tasks
+        .iter()
+        .filter_map(|t| t.first_problem().map(|v| (t, v)))
+        .filter(|(t, _)| t.status != Status::NotImplemented)
+        .collect();
+    for (task, verdict) in problems {
+        let _ = writeln!(out, "\n{} {}: {}", label(task.status), verdict.property, verdict.message.as_deref().unwrap_or(""));
+        if let Some(example) = &verdict.counterexample {
+            let _ = writeln!(out, "  minimal counterexample: {example}");
+        }
+        let _ = writeln!(
+            out,
+            "  replay: mldrill check {} --impl {} --task {} --seed {} --cases {}",
+            result.exercise, result.implementation, task.id, result.seed, result.cases
+        );
+    }
+    if let Some(todo) = result.tasks.iter().find(|t| t.status == Status::NotImplemented) {
+        let _ = writeln!(
+            out,
+            "\nnext: implement task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",
+            todo.id, result.exercise, result.exercise, todo.id
+        );
+    }
+    out
+}

@@ -1,0 +1,75 @@
+//! Limits the runner puts on itself before any candidate code runs: CPU time, memory
+//! (data segment and address space), processes, file size, core dumps, and the network
+//! (a new network namespace where the OS allows one).
+//!
+//! The runner is our code and starts before candidate code; limits set here are
+//! inherited by everything the candidate could start and cannot be raised again.
+
+use rustix::process::{Resource, Rlimit, setrlimit};
+
+/// The limits for one runner process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Heap and anonymous memory, in MiB (RLIMIT_DATA).
+    pub memory_mib: u64,
+    /// Address space, in MiB (RLIMIT_AS): memory plus room for libtorch's mapped libraries.
+    pub address_space_mib: u64,
+    /// CPU seconds (RLIMIT_CPU); the CLI enforces wall-clock time itself.
+    pub cpu_seconds: u64,
+    /// Largest file the process may write, in MiB (RLIMIT_FSIZE).
+    pub file_size_mib: u64,
+    /// Processes and threads of this user (RLIMIT_NPROC; not enforced for root).
+    pub processes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_mib: 2048,
+            address_space_mib: 2048 + 12 * 1024,
+            cpu_seconds: 120,
+            file_size_mib: 16,
+            processes: 4096,
+        }
+    }
+}
+
+fn set(resource: Resource, value: u64) -> rustix::io::Result<()> {
+    setrlimit(
+        resource,
+        Rlimit {
+            current: Some(value),
+            maximum: Some(value),
+        },
+    )
+}
+
+/// Applies `limits` to this process; returns one line per measure, saying what took.
+pub fn apply(limits: &Limits) -> Vec<String> {
+    const MIB: u64 = 1024 * 1024;
+    let mut applied = Vec::new();
+    let mut note = |what: String, result: rustix::io::Result<()>| match result {
+        Ok(()) => applied.push(what),
+        Err(e) => applied.push(format!("{what}: not applied ({e})")),
+    };
+    note(format!("memory {} MiB", limits.memory_mib), set(Resource::Data, limits.memory_mib * MIB));
+    note(
+        format!("address space {} MiB", limits.address_space_mib),
+        set(Resource::As, limits.address_space_mib * MIB),
+    );
+    note(format!("cpu {} s", limits.cpu_seconds), set(Resource::Cpu, limits.cpu_seconds));
+    note(format!("file size {} MiB", limits.file_size_mib), set(Resource::Fsize, limits.file_size_mib * MIB));
+    note(format!("processes {}", limits.processes), set(Resource::Nproc, limits.processes));
+    note("no core dumps".into(), set(Resource::Core, 0));
+    note("no network".into(), isolate_network());
+    applied
+}
+
+/// Moves this process into a new, empty network namespace (only loopback, down).
+/// Unprivileged users need a user namespace first; root can unshare the network alone.
+fn isolate_network() -> rustix::io::Result<()> {
+    use nix::sched::{CloneFlags, unshare};
+    unshare(CloneFlags::CLONE_NEWNET)
+        .or_else(|_| unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET))
+        .map_err(|errno| rustix::io::Errno::from_raw_os_error(errno as i32))
+}
