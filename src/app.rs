@@ -12,7 +12,7 @@ use crate::cli::{Cli, Command, Format, Implementation};
 use crate::grade::{ExerciseResult, TaskResult};
 use crate::progress::Progress;
 use crate::report;
-use crate::runner::{Build, Request, Runner, Status};
+use crate::runner::{Build, BuildPlan, Request, Runner, Status};
 use crate::sandbox::Limits;
 
 /// Every task passed.
@@ -30,7 +30,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List => list(&catalog),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
         Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
-        Command::Check { exercise, implementation, tasks, seed, cases, timeout, memory, format } => {
+        Command::Check {
+            exercise,
+            implementation,
+            tasks,
+            seed,
+            cases,
+            timeout,
+            memory,
+            format,
+        } => {
             let exercise = catalog.get(&exercise)?;
             for task in &tasks {
                 exercise.task(task)?;
@@ -41,7 +50,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 seed: seed.unwrap_or_else(random_seed),
                 cases,
                 wall_clock: Duration::from_secs(timeout),
-                limits: Limits { memory_mib: memory, address_space_mib: memory + Limits::default().address_space_mib - Limits::default().memory_mib, ..Limits::default() },
+                limits: Limits {
+                    memory_mib: memory,
+                    address_space_mib: memory + Limits::default().address_space_mib
+                        - Limits::default().memory_mib,
+                    ..Limits::default()
+                },
                 quiet: cli.quiet || format == Format::Json,
             };
             let result = check(&root, exercise, &options)?;
@@ -50,7 +64,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Json => report::json::render(&result),
             };
             println!("{}", text.trim_end());
-            Ok(ExitCode::from(if result.all_passed() { EXIT_PASSED } else { EXIT_NOT_PASSED }))
+            Ok(ExitCode::from(if result.all_passed() {
+                EXIT_PASSED
+            } else {
+                EXIT_NOT_PASSED
+            }))
         }
     }
 }
@@ -58,10 +76,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// The workspace: `--root`, else the nearest folder at or above the current one that has
 /// `exercises/spec/`, else the checkout this binary was built from.
 fn workspace_root(given: Option<&Path>) -> Result<PathBuf> {
-    let is_root = |dir: &Path| dir.join("exercises").join("spec").is_dir() && dir.join("Cargo.toml").is_file();
+    let is_root = |dir: &Path| {
+        dir.join("exercises").join("spec").is_dir() && dir.join("Cargo.toml").is_file()
+    };
     if let Some(dir) = given {
         if !is_root(dir) {
-            bail!("{} is not an mldrill workspace (no exercises/spec/ and Cargo.toml); pass the folder of your checkout", dir.display());
+            bail!(
+                "{} is not an mldrill workspace (no exercises/spec/ and Cargo.toml); pass the folder of your checkout",
+                dir.display()
+            );
         }
         return Ok(dir.to_owned());
     }
@@ -73,7 +96,10 @@ fn workspace_root(given: Option<&Path>) -> Result<PathBuf> {
     if is_root(built_from) {
         return Ok(built_from.to_owned());
     }
-    bail!("no mldrill workspace here or above {}; run inside your checkout or pass --root <dir>", cwd.display())
+    bail!(
+        "no mldrill workspace here or above {}; run inside your checkout or pass --root <dir>",
+        cwd.display()
+    )
 }
 
 fn random_seed() -> u64 {
@@ -82,18 +108,35 @@ fn random_seed() -> u64 {
 }
 
 fn list(catalog: &Catalog) -> Result<ExitCode> {
-    let width = catalog.exercises.iter().map(|e| e.id.len()).max().unwrap_or(2).max(2);
-    println!("{:width$}  {:10}  {:>7}  {:5}  title", "id", "difficulty", "minutes", "tasks");
+    let width = catalog
+        .exercises
+        .iter()
+        .map(|e| e.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    println!(
+        "{:width$}  {:10}  {:>7}  {:5}  title",
+        "id", "difficulty", "minutes", "tasks"
+    );
     for e in &catalog.exercises {
         let difficulty = format!("{:?}", e.difficulty).to_lowercase();
-        println!("{:width$}  {:10}  {:>7}  {:5}  {}", e.id, difficulty, e.minutes, e.tasks.len(), e.title);
+        println!(
+            "{:width$}  {:10}  {:>7}  {:5}  {}",
+            e.id,
+            difficulty,
+            e.minutes,
+            e.tasks.len(),
+            e.title
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn show(exercise: &Exercise) -> Result<ExitCode> {
     let path = exercise.statement_path();
-    let text = std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
     println!("{}", text.trim_end());
     Ok(ExitCode::SUCCESS)
 }
@@ -106,10 +149,17 @@ fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode
     let key = |id: &str| format!("{}/{id}", exercise.id);
     let task = match task {
         Some(id) => exercise.task(id)?,
-        None => match exercise.tasks.iter().find(|t| progress.hints.get(&key(&t.id)).copied().unwrap_or(0) < t.hints.len()) {
+        None => match exercise
+            .tasks
+            .iter()
+            .find(|t| progress.hints.get(&key(&t.id)).copied().unwrap_or(0) < t.hints.len())
+        {
             Some(task) => task,
             None => {
-                println!("Every hint of {} is revealed; `mldrill hint {} --task <id>` shows a task's hints again.", exercise.id, exercise.id);
+                println!(
+                    "Every hint of {} is revealed; `mldrill hint {} --task <id>` shows a task's hints again.",
+                    exercise.id, exercise.id
+                );
                 return Ok(ExitCode::SUCCESS);
             }
         },
@@ -118,12 +168,24 @@ fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode
     *seen = (*seen + 1).min(task.hints.len());
     let shown = *seen;
     for (i, hint) in task.hints.iter().take(shown).enumerate() {
-        println!("hint {}/{} for {}/{}: {}", i + 1, task.hints.len(), exercise.id, task.id, hint.trim());
+        println!(
+            "hint {}/{} for {}/{}: {}",
+            i + 1,
+            task.hints.len(),
+            exercise.id,
+            task.id,
+            hint.trim()
+        );
     }
     if shown == task.hints.len() {
         println!("(that is the last hint for this task)");
     }
-    progress.save().with_context(|| format!("failed to save progress under {}", root.join(".mldrill").display()))?;
+    progress.save().with_context(|| {
+        format!(
+            "failed to save progress under {}",
+            root.join(".mldrill").display()
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,13 +212,29 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
     if !options.quiet {
         eprintln!("building the runner (the first build takes a few minutes) ...");
     }
-    let runner = match Runner::build(root, options.quiet)? {
+    let plan = BuildPlan {
+        workspace: root,
+        home: root,
+        target_dir: None,
+        build_dir: None,
+        quiet: options.quiet,
+    };
+    let runner = match Runner::build(&plan)? {
         Build::Ready(runner) => runner,
         Build::Failed(log) => {
             eprintln!("{log}");
             let message = "the code did not compile; see the compiler's errors above";
-            let results = tasks.iter().map(|t| TaskResult::all(t, Status::Error, message)).collect();
-            return Ok(ExerciseResult::new(exercise, options.implementation.as_str(), options.seed, options.cases, results));
+            let results = tasks
+                .iter()
+                .map(|t| TaskResult::all(t, Status::Error, message))
+                .collect();
+            return Ok(ExerciseResult::new(
+                exercise,
+                options.implementation.as_str(),
+                options.seed,
+                options.cases,
+                results,
+            ));
         }
     };
     let mut results = Vec::with_capacity(tasks.len());
@@ -173,7 +251,14 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
             limits: options.limits,
             wall_clock: options.wall_clock,
         };
-        results.push(TaskResult::new(task, runner.run(&request)?));
+        let run = runner.run(&request)?;
+        results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok(ExerciseResult::new(exercise, options.implementation.as_str(), options.seed, options.cases, results))
+    Ok(ExerciseResult::new(
+        exercise,
+        options.implementation.as_str(),
+        options.seed,
+        options.cases,
+        results,
+    ))
 }

@@ -117,7 +117,12 @@ impl Exercise {
             .ok_or_else(|| CatalogError::UnknownTask {
                 given: id.to_owned(),
                 exercise: self.id.clone(),
-                valid: self.tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", "),
+                valid: self
+                    .tasks
+                    .iter()
+                    .map(|t| t.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     }
 
@@ -136,9 +141,15 @@ impl Exercise {
                 self.format_version
             )));
         }
-        let folder = path.parent().and_then(Path::file_name).and_then(|f| f.to_str());
+        let folder = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|f| f.to_str());
         if folder != Some(self.id.as_str()) {
-            return Err(invalid(format!("id '{}' must match its folder name", self.id)));
+            return Err(invalid(format!(
+                "id '{}' must match its folder name",
+                self.id
+            )));
         }
         if self.tasks.is_empty() {
             return Err(invalid("an exercise needs at least one task".into()));
@@ -149,10 +160,20 @@ impl Exercise {
                 return Err(invalid(format!("task id '{}' appears twice", task.id)));
             }
             if task.hints.len() < 2 {
-                return Err(invalid(format!("task '{}' needs at least two hints", task.id)));
+                return Err(invalid(format!(
+                    "task '{}' needs at least two hints",
+                    task.id
+                )));
             }
-            if let Some(p) = task.properties.iter().find(|p| !p.starts_with(&format!("{}/", task.id))) {
-                return Err(invalid(format!("task '{}' lists property '{p}' of another task", task.id)));
+            if let Some(p) = task
+                .properties
+                .iter()
+                .find(|p| !p.starts_with(&format!("{}/", task.id)))
+            {
+                return Err(invalid(format!(
+                    "task '{}' lists property '{p}' of another task",
+                    task.id
+                )));
             }
             if task.properties.is_empty() {
                 return Err(invalid(format!("task '{}' lists no properties", task.id)));
@@ -184,10 +205,11 @@ impl Catalog {
                 continue;
             }
             let text = fs::read_to_string(&manifest).map_err(|e| read_err(&manifest, e))?;
-            let mut exercise: Exercise = toml::from_str(&text).map_err(|e| CatalogError::Invalid {
-                path: manifest.clone(),
-                message: e.message().to_owned(),
-            })?;
+            let mut exercise: Exercise =
+                toml::from_str(&text).map_err(|e| CatalogError::Invalid {
+                    path: manifest.clone(),
+                    message: e.message().to_owned(),
+                })?;
             exercise.validate(&manifest)?;
             exercise.dir = dir;
             exercises.push(exercise);
@@ -202,7 +224,12 @@ impl Catalog {
             .find(|e| e.id == id)
             .ok_or_else(|| CatalogError::UnknownExercise {
                 given: id.to_owned(),
-                valid: self.exercises.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", "),
+                valid: self
+                    .exercises
+                    .iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     }
 }

@@ -20,12 +20,21 @@ pub trait BoundSuite {
     fn property_ids(&self) -> Vec<&'static str>;
     /// Runs one property against one implementation (`candidate`, `reference` or
     /// `mutant:<name>`); `None` when either is unknown.
-    fn run(&self, implementation: &str, property: &str, seed: u64, cases: u32) -> Option<Result<(), Failure>>;
+    fn run(
+        &self,
+        implementation: &str,
+        property: &str,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>>;
 }
 
 /// The runner's command line; only the CLI calls it.
 #[derive(Debug, Parser)]
-#[command(name = "mldrill-runner", about = "Runs property suites for mldrill; started by `mldrill`, not by hand")]
+#[command(
+    name = "mldrill-runner",
+    about = "Runs property suites for mldrill; started by `mldrill`, not by hand"
+)]
 struct RunnerArgs {
     #[arg(long)]
     exercise: String,
@@ -79,11 +88,19 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
 
     let properties: Vec<String> = if args.properties.is_empty() {
-        suite.property_ids().into_iter().map(str::to_owned).collect()
+        suite
+            .property_ids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     } else {
         args.properties.clone()
     };
-    let mut send = |message: Message| channel.write_all(message.to_line().as_bytes()).and_then(|()| channel.flush());
+    let mut send = |message: Message| {
+        channel
+            .write_all(message.to_line().as_bytes())
+            .and_then(|()| channel.flush())
+    };
     let hello = Message::Hello {
         protocol: PROTOCOL_VERSION,
         exercise: args.exercise.clone(),
@@ -95,12 +112,17 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     }
     for property in &properties {
         let Some(result) = suite.run(&args.implementation, property, args.seed, args.cases) else {
-            eprintln!("mldrill-runner: unknown implementation '{}' or property '{property}'", args.implementation);
+            eprintln!(
+                "mldrill-runner: unknown implementation '{}' or property '{property}'",
+                args.implementation
+            );
             return ExitCode::from(2);
         };
         let (outcome, message, counterexample) = match result {
             Ok(()) => (Outcome::Pass, None, None),
-            Err(f) if f.is_not_implemented() => (Outcome::NotImplemented, Some(f.reason), f.counterexample),
+            Err(f) if f.is_not_implemented() => {
+                (Outcome::NotImplemented, Some(f.reason), f.counterexample)
+            }
             Err(f) => (Outcome::Fail, Some(f.reason), f.counterexample),
         };
         let record = Message::Result {

@@ -11,7 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 ///
 /// Exit codes: 0 every task passed, 1 some task did not pass, 2 usage or environment error.
 #[derive(Debug, Parser)]
-#[command(name = "mldrill", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "mldrill",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The mldrill workspace (the folder with `exercises/`); found from the current
     /// folder upwards when not given.

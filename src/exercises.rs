@@ -20,19 +20,29 @@ impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
         dataloader::properties().iter().map(|p| p.id).collect()
     }
 
-    fn run(&self, implementation: &str, property: &str, seed: u64, cases: u32) -> Option<Result<(), Failure>> {
+    fn run(
+        &self,
+        implementation: &str,
+        property: &str,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>> {
         let mutant;
         let imp: &dyn DataLoader = match implementation {
             "candidate" => &self.0,
             "reference" => &Reference,
             other => {
                 let name = other.strip_prefix("mutant:")?;
-                let (_, flaw) = Flaw::ALL.into_iter().find(|(_, f)| format!("{f:?}") == name)?;
+                let (_, flaw) = Flaw::ALL
+                    .into_iter()
+                    .find(|(_, f)| format!("{f:?}") == name)?;
                 mutant = Mutant(flaw);
                 &mutant
             }
         };
-        let property = dataloader::properties().into_iter().find(|p| p.id == property)?;
+        let property = dataloader::properties()
+            .into_iter()
+            .find(|p| p.id == property)?;
         Some(property.run(imp, seed, cases))
     }
 }

@@ -18,6 +18,9 @@ pub struct TaskResult {
     pub points: u32,
     pub max_points: u32,
     pub properties: Vec<Verdict>,
+    /// What the runner printed while grading this task, capped.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub output: String,
 }
 
 /// One exercise's grade for one implementation and seed.
@@ -36,15 +39,24 @@ pub struct ExerciseResult {
 impl TaskResult {
     /// A task passes when every property passes; otherwise it takes its worst status
     /// (not_implemented < fail < timeout < memory < crashed < error) and no points.
-    pub fn new(task: &Task, properties: Vec<Verdict>) -> Self {
-        let status = properties.iter().map(|v| v.status).max().unwrap_or(Status::Error);
+    pub fn new(task: &Task, properties: Vec<Verdict>, output: String) -> Self {
+        let status = properties
+            .iter()
+            .map(|v| v.status)
+            .max()
+            .unwrap_or(Status::Error);
         Self {
             id: task.id.clone(),
             title: task.title.clone(),
             status,
-            points: if status == Status::Pass { task.points } else { 0 },
+            points: if status == Status::Pass {
+                task.points
+            } else {
+                0
+            },
             max_points: task.points,
             properties,
+            output,
         }
     }
 
@@ -60,17 +72,25 @@ impl TaskResult {
                 counterexample: None,
             })
             .collect();
-        Self::new(task, verdicts)
+        Self::new(task, verdicts, String::new())
     }
 
     /// The property that decided the task's status, if it did not pass.
     pub fn first_problem(&self) -> Option<&Verdict> {
-        self.properties.iter().find(|v| v.status == self.status && v.status != Status::Pass)
+        self.properties
+            .iter()
+            .find(|v| v.status == self.status && v.status != Status::Pass)
     }
 }
 
 impl ExerciseResult {
-    pub fn new(exercise: &Exercise, implementation: &str, seed: u64, cases: u32, tasks: Vec<TaskResult>) -> Self {
+    pub fn new(
+        exercise: &Exercise,
+        implementation: &str,
+        seed: u64,
+        cases: u32,
+        tasks: Vec<TaskResult>,
+    ) -> Self {
         Self {
             schema_version: SCHEMA_VERSION,
             exercise: exercise.id.clone(),
@@ -103,23 +123,47 @@ mod tests {
     }
 
     fn verdict(status: Status) -> Verdict {
-        Verdict { property: "batching/a".into(), status, message: None, counterexample: None }
+        Verdict {
+            property: "batching/a".into(),
+            status,
+            message: None,
+            counterexample: None,
+        }
     }
 
     #[test]
     fn a_task_earns_points_only_when_every_property_passes() {
-        let passed = TaskResult::new(&task(), vec![verdict(Status::Pass), verdict(Status::Pass)]);
+        let passed = TaskResult::new(
+            &task(),
+            vec![verdict(Status::Pass), verdict(Status::Pass)],
+            String::new(),
+        );
         assert_eq!((passed.status, passed.points), (Status::Pass, 10));
-        let partly = TaskResult::new(&task(), vec![verdict(Status::Pass), verdict(Status::NotImplemented)]);
+        let partly = TaskResult::new(
+            &task(),
+            vec![verdict(Status::Pass), verdict(Status::NotImplemented)],
+            String::new(),
+        );
         assert_eq!((partly.status, partly.points), (Status::NotImplemented, 0));
-        let failed = TaskResult::new(&task(), vec![verdict(Status::NotImplemented), verdict(Status::Fail)]);
+        let failed = TaskResult::new(
+            &task(),
+            vec![verdict(Status::NotImplemented), verdict(Status::Fail)],
+            String::new(),
+        );
         assert_eq!(failed.status, Status::Fail);
-        let crashed = TaskResult::new(&task(), vec![verdict(Status::Crashed), verdict(Status::Timeout)]);
+        let crashed = TaskResult::new(
+            &task(),
+            vec![verdict(Status::Crashed), verdict(Status::Timeout)],
+            String::new(),
+        );
         assert_eq!(crashed.status, Status::Crashed);
     }
 
     #[test]
     fn a_task_with_no_verdicts_is_an_error() {
-        assert_eq!(TaskResult::new(&task(), vec![]).status, Status::Error);
+        assert_eq!(
+            TaskResult::new(&task(), vec![], String::new()).status,
+            Status::Error
+        );
     }
 }

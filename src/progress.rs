@@ -30,7 +30,10 @@ impl Progress {
             Err(why) => {
                 let aside = path.with_extension("json.corrupt");
                 let _ = fs::rename(&path, &aside);
-                let warning = format!("progress file was unreadable ({why}); kept it as {} and started afresh", aside.display());
+                let warning = format!(
+                    "progress file was unreadable ({why}); kept it as {} and started afresh",
+                    aside.display()
+                );
                 (Self::default(), Some(warning))
             }
         };
@@ -44,7 +47,10 @@ impl Progress {
             fs::create_dir_all(dir)?;
         }
         let tmp = self.path.with_extension("json.tmp");
-        fs::write(&tmp, serde_json::to_string_pretty(self).expect("progress serializes"))?;
+        fs::write(
+            &tmp,
+            serde_json::to_string_pretty(self).expect("progress serializes"),
+        )?;
         fs::rename(&tmp, &self.path)
     }
 }

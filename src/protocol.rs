@@ -74,6 +74,8 @@ mod tests {
     #[test]
     fn unknown_fields_are_rejected() {
         assert!(Message::from_line(r#"{"type":"done","extra":1}"#).is_err());
-        assert!(Message::from_line(r#"{"type":"result","property":"x","outcome":"pass!"}"#).is_err());
+        assert!(
+            Message::from_line(r#"{"type":"result","property":"x","outcome":"pass!"}"#).is_err()
+        );
     }
 }

@@ -58,11 +58,24 @@ pub struct Verdict {
     pub counterexample: Option<String>,
 }
 
+/// What one runner process came to.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// One per requested property, in request order.
+    pub verdicts: Vec<Verdict>,
+    /// What the process printed (candidate output included), capped at [`OUTPUT_CAP`].
+    pub output: String,
+}
+
 /// Why the runner could not be built or started: an environment problem, not a grade.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
     #[error("failed to start cargo: {0}; install Rust from rustup.rs and run `make setup`")]
     CargoMissing(#[source] std::io::Error),
+    #[error(
+        "libtorch is not set up for {workspace} (no .libtorch link and no LIBTORCH); run `make setup`"
+    )]
+    NoLibtorch { workspace: PathBuf },
     #[error("failed to start the runner {path}: {source}")]
     Spawn {
         path: PathBuf,
@@ -101,14 +114,55 @@ pub enum Build {
     Failed(String),
 }
 
+/// Where and how to build the runner.
+#[derive(Debug, Clone)]
+pub struct BuildPlan<'a> {
+    /// The workspace whose `runner/` and `exercises/` are built.
+    pub workspace: &'a Path,
+    /// The checkout `make setup` ran in: its `.libtorch` link is what every build points
+    /// LIBTORCH at, so that libtorch's crates are compiled once and shared.
+    pub home: &'a Path,
+    /// Where the executable goes; `<workspace>/target` by default.
+    pub target_dir: Option<&'a Path>,
+    /// Where intermediate artifacts go (cargo's build-dir); shared with `home`'s build so
+    /// a grading workspace reuses the compiled libtorch bindings.
+    pub build_dir: Option<&'a Path>,
+    pub quiet: bool,
+}
+
 impl Runner {
-    /// Builds `mldrill-runner` in release mode in `workspace`, with cargo's progress on
-    /// stderr, and the compiler's errors kept for the report.
-    pub fn build(workspace: &Path, quiet: bool) -> Result<Build, RunnerError> {
+    /// Builds `mldrill-runner` in release mode, with cargo's progress on stderr and the
+    /// compiler's errors kept for the report.
+    pub fn build(plan: &BuildPlan) -> Result<Build, RunnerError> {
+        let (workspace, quiet) = (plan.workspace, plan.quiet);
         let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        if std::env::var_os("LIBTORCH").is_none() {
+            // Exactly the value `.cargo/config.toml` gives a build in `home`: any other
+            // spelling of the same folder would make cargo rebuild libtorch's crates.
+            let link = plan.home.join(".libtorch");
+            if !link.exists() {
+                return Err(RunnerError::NoLibtorch {
+                    workspace: plan.home.to_owned(),
+                });
+            }
+            command.env("LIBTORCH", link);
+        }
+        if let Some(dir) = plan.target_dir {
+            command.env("CARGO_TARGET_DIR", dir);
+        }
+        if let Some(dir) = plan.build_dir {
+            command.env("CARGO_BUILD_BUILD_DIR", dir);
+        }
         command
             .current_dir(workspace)
-            .args(["build", "--release", "--package", "mldrill-runner", "--color", "never"])
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "mldrill-runner",
+                "--color",
+                "never",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -119,7 +173,10 @@ impl Runner {
         let stderr = child.stderr.take().expect("stderr is piped");
         let mut log = String::new();
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !quiet && (line.trim_start().starts_with("Compiling") || line.trim_start().starts_with("Finished")) {
+            if !quiet
+                && (line.trim_start().starts_with("Compiling")
+                    || line.trim_start().starts_with("Finished"))
+            {
                 eprintln!("{line}");
             }
             log.push_str(&line);
@@ -129,8 +186,10 @@ impl Runner {
         if !status.success() {
             return Ok(Build::Failed(compiler_errors(&log)));
         }
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
+        let target = plan
+            .target_dir
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
             .unwrap_or_else(|| workspace.join("target"));
         Ok(Build::Ready(Runner {
             executable: target.join("release").join("mldrill-runner"),
@@ -139,13 +198,26 @@ impl Runner {
 
     /// Runs the requested properties in one child and returns a verdict for each, in
     /// request order. Never fails on what the child does; only on failing to start it.
-    pub fn run(&self, request: &Request) -> Result<Vec<Verdict>, RunnerError> {
+    pub fn run(&self, request: &Request) -> Result<Run, RunnerError> {
         let mut command = Command::new(&self.executable);
         command
-            .args(["--exercise", request.exercise, "--implementation", request.implementation])
-            .args(["--seed", &request.seed.to_string(), "--cases", &request.cases.to_string()])
+            .args([
+                "--exercise",
+                request.exercise,
+                "--implementation",
+                request.implementation,
+            ])
+            .args([
+                "--seed",
+                &request.seed.to_string(),
+                "--cases",
+                &request.cases.to_string(),
+            ])
             .args(["--memory-mib", &request.limits.memory_mib.to_string()])
-            .args(["--address-space-mib", &request.limits.address_space_mib.to_string()])
+            .args([
+                "--address-space-mib",
+                &request.limits.address_space_mib.to_string(),
+            ])
             .args(["--cpu-seconds", &request.limits.cpu_seconds.to_string()])
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
@@ -172,10 +244,15 @@ impl Runner {
             let _ = child.kill();
         }
         let status = ended.or_else(|| child.wait().ok());
-        let records = records.join().unwrap_or_else(|_| Err("protocol reader panicked".into()));
+        let records = records
+            .join()
+            .unwrap_or_else(|_| Err("protocol reader panicked".into()));
         let output = output.join().unwrap_or_default();
         let ending = Ending::classify(timed_out, status, &output, started.elapsed());
-        Ok(verdicts(request, records, &ending))
+        Ok(Run {
+            verdicts: verdicts(request, records, &ending),
+            output,
+        })
     }
 }
 
@@ -183,7 +260,9 @@ impl Runner {
 fn compiler_errors(log: &str) -> String {
     let relevant: Vec<&str> = log
         .lines()
-        .filter(|l| !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Finished"))
+        .filter(|l| {
+            !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Finished")
+        })
         .collect();
     let mut text = relevant.join("\n");
     text.truncate(OUTPUT_CAP);
@@ -206,7 +285,10 @@ fn read_capped(reader: impl Read, cap: usize) -> String {
     }
     let mut text = String::from_utf8_lossy(&kept).into_owned();
     if total > cap {
-        text.push_str(&format!("\n[... {} more bytes of output dropped]", total - cap));
+        text.push_str(&format!(
+            "\n[... {} more bytes of output dropped]",
+            total - cap
+        ));
     }
     text
 }
@@ -224,14 +306,17 @@ fn read_protocol(stdout: impl Read) -> Records {
         if read > PROTOCOL_CAP {
             return Err("the runner sent more than the protocol allows".into());
         }
-        let message = Message::from_line(&line).map_err(|e| format!("malformed protocol line ({e})"))?;
+        let message =
+            Message::from_line(&line).map_err(|e| format!("malformed protocol line ({e})"))?;
         if done {
             return Err("the runner kept talking after `done`".into());
         }
         match &message {
             Message::Hello { protocol, .. } if messages.is_empty() => {
                 if *protocol != PROTOCOL_VERSION {
-                    return Err(format!("runner speaks protocol {protocol}, this mldrill speaks {PROTOCOL_VERSION}; rebuild with `make build`"));
+                    return Err(format!(
+                        "runner speaks protocol {protocol}, this mldrill speaks {PROTOCOL_VERSION}; rebuild with `make build`"
+                    ));
                 }
             }
             Message::Hello { .. } => return Err("a second hello".into()),
@@ -251,20 +336,52 @@ struct Ending {
 }
 
 impl Ending {
-    fn classify(timed_out: bool, exit: Option<ExitStatus>, output: &str, elapsed: Duration) -> Self {
+    fn classify(
+        timed_out: bool,
+        exit: Option<ExitStatus>,
+        output: &str,
+        elapsed: Duration,
+    ) -> Self {
         use std::os::unix::process::ExitStatusExt;
-        let out_of_memory = output.contains("memory allocation of") || output.contains("std::bad_alloc");
+        let out_of_memory =
+            output.contains("memory allocation of") || output.contains("std::bad_alloc");
         let (status, reason) = match exit {
-            _ if timed_out => (Status::Timeout, format!("stopped after the wall-clock limit of {:.0} s", elapsed.as_secs_f64())),
-            Some(s) if s.signal() == Some(24) => (Status::Timeout, "stopped at the CPU-time limit".to_owned()),
-            Some(_) if out_of_memory => (Status::Memory, "ran out of memory under the memory limit".to_owned()),
+            _ if timed_out => (
+                Status::Timeout,
+                format!(
+                    "stopped after the wall-clock limit of {:.0} s",
+                    elapsed.as_secs_f64()
+                ),
+            ),
+            Some(s) if s.signal() == Some(24) => {
+                (Status::Timeout, "stopped at the CPU-time limit".to_owned())
+            }
+            Some(_) if out_of_memory => (
+                Status::Memory,
+                "ran out of memory under the memory limit".to_owned(),
+            ),
             Some(s) if s.signal() == Some(11) && output.contains("overflowed its stack") => {
                 (Status::Crashed, "stack overflow".to_owned())
             }
-            Some(s) if s.signal().is_some() => (Status::Crashed, format!("killed by signal {}", s.signal().unwrap_or(0))),
-            Some(s) if s.success() => (Status::Crashed, "exited before reporting every property".to_owned()),
-            Some(s) => (Status::Crashed, format!("exited with code {} before reporting every property", s.code().unwrap_or(-1))),
-            None => (Status::Crashed, "ended in a way the OS did not report".to_owned()),
+            Some(s) if s.signal().is_some() => (
+                Status::Crashed,
+                format!("killed by signal {}", s.signal().unwrap_or(0)),
+            ),
+            Some(s) if s.success() => (
+                Status::Crashed,
+                "exited before reporting every property".to_owned(),
+            ),
+            Some(s) => (
+                Status::Crashed,
+                format!(
+                    "exited with code {} before reporting every property",
+                    s.code().unwrap_or(-1)
+                ),
+            ),
+            None => (
+                Status::Crashed,
+                "ended in a way the OS did not report".to_owned(),
+            ),
         };
         Self { status, reason }
     }
@@ -278,7 +395,13 @@ fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict
         Ok((messages, _done)) => {
             let mut duplicate = None;
             for message in messages {
-                if let Message::Result { property, outcome, message, counterexample } = message {
+                if let Message::Result {
+                    property,
+                    outcome,
+                    message,
+                    counterexample,
+                } = message
+                {
                     if !request.properties.contains(&property) {
                         continue;
                     }
@@ -287,7 +410,12 @@ fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict
                         Outcome::Fail => Status::Fail,
                         Outcome::NotImplemented => Status::NotImplemented,
                     };
-                    let verdict = Verdict { property: property.clone(), status, message, counterexample };
+                    let verdict = Verdict {
+                        property: property.clone(),
+                        status,
+                        message,
+                        counterexample,
+                    };
                     if reported.insert(property.clone(), verdict).is_some() {
                         duplicate = Some(property);
                     }
@@ -302,7 +430,12 @@ fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict
         return request
             .properties
             .iter()
-            .map(|p| Verdict { property: p.clone(), status: Status::Crashed, message: Some(why.clone()), counterexample: None })
+            .map(|p| Verdict {
+                property: p.clone(),
+                status: Status::Crashed,
+                message: Some(why.clone()),
+                counterexample: None,
+            })
             .collect();
     }
     request

@@ -52,14 +52,26 @@ pub fn apply(limits: &Limits) -> Vec<String> {
         Ok(()) => applied.push(what),
         Err(e) => applied.push(format!("{what}: not applied ({e})")),
     };
-    note(format!("memory {} MiB", limits.memory_mib), set(Resource::Data, limits.memory_mib * MIB));
+    note(
+        format!("memory {} MiB", limits.memory_mib),
+        set(Resource::Data, limits.memory_mib * MIB),
+    );
     note(
         format!("address space {} MiB", limits.address_space_mib),
         set(Resource::As, limits.address_space_mib * MIB),
     );
-    note(format!("cpu {} s", limits.cpu_seconds), set(Resource::Cpu, limits.cpu_seconds));
-    note(format!("file size {} MiB", limits.file_size_mib), set(Resource::Fsize, limits.file_size_mib * MIB));
-    note(format!("processes {}", limits.processes), set(Resource::Nproc, limits.processes));
+    note(
+        format!("cpu {} s", limits.cpu_seconds),
+        set(Resource::Cpu, limits.cpu_seconds),
+    );
+    note(
+        format!("file size {} MiB", limits.file_size_mib),
+        set(Resource::Fsize, limits.file_size_mib * MIB),
+    );
+    note(
+        format!("processes {}", limits.processes),
+        set(Resource::Nproc, limits.processes),
+    );
     note("no core dumps".into(), set(Resource::Core, 0));
     note("no network".into(), isolate_network());
     applied

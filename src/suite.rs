@@ -9,8 +9,8 @@ pub mod stats;
 
 use std::any::Any;
 use std::fmt::Debug;
-use std::panic::{self, AssertUnwindSafe};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::{self, AssertUnwindSafe};
 
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};

@@ -24,7 +24,14 @@ fn failures(imp: &(dyn DataLoader + 'static), task: &str) -> Vec<(&'static str, 
 #[test]
 fn reference_dataloader_passes_every_property() {
     quiet_panics();
-    for task in ["batching", "shuffle", "distributed", "collate", "sequences", "resume"] {
+    for task in [
+        "batching",
+        "shuffle",
+        "distributed",
+        "collate",
+        "sequences",
+        "resume",
+    ] {
         let failed = failures(&Reference, task);
         assert!(failed.is_empty(), "reference fails {task}: {failed:#?}");
     }
@@ -39,7 +46,10 @@ fn every_dataloader_mutant_is_caught_by_its_task() {
         if failed.is_empty() {
             missed.push((task, flaw));
         } else {
-            eprintln!("{flaw:?} caught by {:?}", failed.iter().map(|f| f.0).collect::<Vec<_>>());
+            eprintln!(
+                "{flaw:?} caught by {:?}",
+                failed.iter().map(|f| f.0).collect::<Vec<_>>()
+            );
         }
     }
     assert!(missed.is_empty(), "mutants not caught: {missed:?}");

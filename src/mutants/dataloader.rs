@@ -71,7 +71,12 @@ impl Flaw {
 pub struct Mutant(pub Flaw);
 
 impl DataLoader for Mutant {
-    fn batch_indices(&self, n: usize, bs: usize, drop_last: bool) -> Result<Vec<Vec<usize>>, LoaderError> {
+    fn batch_indices(
+        &self,
+        n: usize,
+        bs: usize,
+        drop_last: bool,
+    ) -> Result<Vec<Vec<usize>>, LoaderError> {
         match self.0 {
             Flaw::DropLastIgnored => Reference.batch_indices(n, bs, false),
             Flaw::BatchCountOffByOne if bs > 0 => Ok((0..n / bs + usize::from(!drop_last))
@@ -104,7 +109,11 @@ impl DataLoader for Mutant {
     }
 
     fn shard(&self, n: usize, spec: ShardSpec) -> Result<Vec<usize>, LoaderError> {
-        let order = if spec.shuffle { self.epoch_permutation(n, spec.seed, spec.epoch) } else { (0..n).collect() };
+        let order = if spec.shuffle {
+            self.epoch_permutation(n, spec.seed, spec.epoch)
+        } else {
+            (0..n).collect()
+        };
         let (r, rank) = (spec.num_replicas, spec.rank);
         match self.0 {
             Flaw::ContiguousShards if rank < r => {
@@ -113,7 +122,11 @@ impl DataLoader for Mutant {
                     return Ok(vec![]);
                 }
                 let padded: Vec<usize> = order.iter().cycle().take(all).copied().collect();
-                Ok(padded.chunks(all / r).nth(rank).map(<[usize]>::to_vec).unwrap_or_default())
+                Ok(padded
+                    .chunks(all / r)
+                    .nth(rank)
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default())
             }
             Flaw::PadsWithFirstIndex if rank < r && !order.is_empty() => {
                 let total = n.div_ceil(r) * r;
@@ -128,24 +141,40 @@ impl DataLoader for Mutant {
         }
     }
 
-    fn collate(&self, features: &Tensor, labels: &Tensor, indices: &[usize]) -> Result<Batch, LoaderError> {
+    fn collate(
+        &self,
+        features: &Tensor,
+        labels: &Tensor,
+        indices: &[usize],
+    ) -> Result<Batch, LoaderError> {
         match self.0 {
-            Flaw::FeaturesCastToFloat => Reference.collate(features, labels, indices).map(|b| Batch {
-                features: b.features.to_kind(tch::Kind::Float),
-                labels: b.labels,
-            }),
+            Flaw::FeaturesCastToFloat => {
+                Reference.collate(features, labels, indices).map(|b| Batch {
+                    features: b.features.to_kind(tch::Kind::Float),
+                    labels: b.labels,
+                })
+            }
             Flaw::NoBoundsCheck => {
-                let index = Tensor::from_slice(&indices.iter().map(|&i| i as i64).collect::<Vec<_>>());
+                let index =
+                    Tensor::from_slice(&indices.iter().map(|&i| i as i64).collect::<Vec<_>>());
                 if features.size().first() != labels.size().first() {
                     return Reference.collate(features, labels, indices);
                 }
-                Ok(Batch { features: features.index_select(0, &index), labels: labels.index_select(0, &index) })
+                Ok(Batch {
+                    features: features.index_select(0, &index),
+                    labels: labels.index_select(0, &index),
+                })
             }
             _ => Reference.collate(features, labels, indices),
         }
     }
 
-    fn pad_sequences(&self, sequences: &[Tensor], batch_first: bool, padding_value: f64) -> Result<PaddedBatch, LoaderError> {
+    fn pad_sequences(
+        &self,
+        sequences: &[Tensor],
+        batch_first: bool,
+        padding_value: f64,
+    ) -> Result<PaddedBatch, LoaderError> {
         if self.0 != Flaw::PadsOnLeft {
             return Reference.pad_sequences(sequences, batch_first, padding_value);
         }
@@ -156,13 +185,31 @@ impl DataLoader for Mutant {
             let width = data.size()[1];
             data.get(row as i64).narrow(0, width - len, len).copy_(seq);
         }
-        let (data, mask) = if batch_first { (data, mask) } else { (data.transpose(0, 1), mask.transpose(0, 1)) };
-        Ok(PaddedBatch { data, lengths: padded.lengths, mask })
+        let (data, mask) = if batch_first {
+            (data, mask)
+        } else {
+            (data.transpose(0, 1), mask.transpose(0, 1))
+        };
+        Ok(PaddedBatch {
+            data,
+            lengths: padded.lengths,
+            mask,
+        })
     }
 
-    fn bucket_batches(&self, lengths: &[usize], bs: usize, seed: u64, epoch: u64) -> Result<Vec<Vec<usize>>, LoaderError> {
+    fn bucket_batches(
+        &self,
+        lengths: &[usize],
+        bs: usize,
+        seed: u64,
+        epoch: u64,
+    ) -> Result<Vec<Vec<usize>>, LoaderError> {
         match self.0 {
-            Flaw::NoBucketing if bs > 0 => Ok(chunk(&Reference.epoch_permutation(lengths.len(), seed, epoch), bs, false)),
+            Flaw::NoBucketing if bs > 0 => Ok(chunk(
+                &Reference.epoch_permutation(lengths.len(), seed, epoch),
+                bs,
+                false,
+            )),
             Flaw::SortedEveryEpoch if bs > 0 => {
                 let mut order: Vec<usize> = (0..lengths.len()).collect();
                 order.sort_by_key(|&i| lengths[i]);
@@ -172,11 +219,27 @@ impl DataLoader for Mutant {
         }
     }
 
-    fn resume(&self, n: usize, bs: usize, drop_last: bool, seed: u64, epoch: u64, consumed: usize) -> Result<Vec<Vec<usize>>, LoaderError> {
-        let total = if bs > 0 { crate::reference::dataloader::batch_count(n, bs, drop_last) } else { 0 };
+    fn resume(
+        &self,
+        n: usize,
+        bs: usize,
+        drop_last: bool,
+        seed: u64,
+        epoch: u64,
+        consumed: usize,
+    ) -> Result<Vec<Vec<usize>>, LoaderError> {
+        let total = if bs > 0 {
+            crate::reference::dataloader::batch_count(n, bs, drop_last)
+        } else {
+            0
+        };
         match self.0 {
-            Flaw::RestartsEpoch if bs > 0 && consumed <= total => Reference.resume(n, bs, drop_last, seed, epoch, 0),
-            Flaw::SkipsOneTooMany if bs > 0 && consumed < total => Reference.resume(n, bs, drop_last, seed, epoch, consumed + 1),
+            Flaw::RestartsEpoch if bs > 0 && consumed <= total => {
+                Reference.resume(n, bs, drop_last, seed, epoch, 0)
+            }
+            Flaw::SkipsOneTooMany if bs > 0 && consumed < total => {
+                Reference.resume(n, bs, drop_last, seed, epoch, consumed + 1)
+            }
             Flaw::ForgetsEpoch => Reference.resume(n, bs, drop_last, seed, 0, consumed),
             _ => Reference.resume(n, bs, drop_last, seed, epoch, consumed),
         }

@@ -173,7 +173,9 @@ impl DataLoader for Reference {
         let batch = sequences.len() as i64;
         let mut data = Tensor::full([batch, longest], padding_value, (kind, device));
         for (row, (sequence, &len)) in sequences.iter().zip(&lengths).enumerate() {
-            data.get(row as i64).narrow(0, 0, len as i64).copy_(sequence);
+            data.get(row as i64)
+                .narrow(0, 0, len as i64)
+                .copy_(sequence);
         }
         let len_tensor = Tensor::from_slice(&lengths.iter().map(|&l| l as i64).collect::<Vec<_>>())
             .to_device(device);

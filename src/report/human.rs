@@ -24,11 +24,28 @@ pub fn render(result: &ExerciseResult) -> String {
         "{} ({}), seed {}, {} cases per property",
         result.exercise, result.implementation, result.seed, result.cases
     );
-    let width = result.tasks.iter().map(|t| t.id.len()).max().unwrap_or(4).max(4);
-    let _ = writeln!(out, "  {:width$}  {:15}  {:>7}  title", "task", "status", "points");
+    let width = result
+        .tasks
+        .iter()
+        .map(|t| t.id.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "  {:width$}  {:15}  {:>7}  title",
+        "task", "status", "points"
+    );
     for task in &result.tasks {
         let points = format!("{}/{}", task.points, task.max_points);
-        let _ = writeln!(out, "  {:width$}  {:15}  {:>7}  {}", task.id, label(task.status), points, task.title);
+        let _ = writeln!(
+            out,
+            "  {:width$}  {:15}  {:>7}  {}",
+            task.id,
+            label(task.status),
+            points,
+            task.title
+        );
     }
     let total = format!("{}/{}", result.points, result.max_points);
     let _ = writeln!(out, "  {:width$}  {:15}  {:>7}", "total", "", total);
@@ -40,7 +57,13 @@ pub fn render(result: &ExerciseResult) -> String {
         .filter(|(t, _)| t.status != Status::NotImplemented)
         .collect();
     for (task, verdict) in problems {
-        let _ = writeln!(out, "\n{} {}: {}", label(task.status), verdict.property, verdict.message.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "\n{} {}: {}",
+            label(task.status),
+            verdict.property,
+            verdict.message.as_deref().unwrap_or("")
+        );
         if let Some(example) = &verdict.counterexample {
             let _ = writeln!(out, "  minimal counterexample: {example}");
         }
@@ -50,7 +73,11 @@ pub fn render(result: &ExerciseResult) -> String {
             result.exercise, result.implementation, task.id, result.seed, result.cases
         );
     }
-    if let Some(todo) = result.tasks.iter().find(|t| t.status == Status::NotImplemented) {
+    if let Some(todo) = result
+        .tasks
+        .iter()
+        .find(|t| t.status == Status::NotImplemented)
+    {
         let _ = writeln!(
             out,
             "\nnext: implement task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",

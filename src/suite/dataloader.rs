@@ -29,29 +29,101 @@ macro_rules! property {
 /// Every property of the exercise, in task order.
 pub fn properties() -> Vec<Property<Loader>> {
     vec![
-        property!("batching/matches_reference", Differential, batching_matches_reference),
-        property!("batching/covers_in_order", Invariant, batching_covers_in_order),
-        property!("batching/rejects_zero_batch_size", Invariant, batching_rejects_zero),
+        property!(
+            "batching/matches_reference",
+            Differential,
+            batching_matches_reference
+        ),
+        property!(
+            "batching/covers_in_order",
+            Invariant,
+            batching_covers_in_order
+        ),
+        property!(
+            "batching/rejects_zero_batch_size",
+            Invariant,
+            batching_rejects_zero
+        ),
         property!("shuffle/is_permutation", Invariant, shuffle_is_permutation),
         property!("shuffle/reproducible", Invariant, shuffle_reproducible),
-        property!("shuffle/new_order_each_epoch_and_seed", Invariant, shuffle_changes),
+        property!(
+            "shuffle/new_order_each_epoch_and_seed",
+            Invariant,
+            shuffle_changes
+        ),
         property!("shuffle/uniform", Invariant, shuffle_uniform),
-        property!("shuffle/epochs_independent", Invariant, shuffle_epochs_independent),
-        property!("distributed/matches_reference", Differential, shard_matches_reference),
-        property!("distributed/pytorch_examples", Differential, shard_pytorch_examples),
-        property!("distributed/ranks_partition", Invariant, shard_ranks_partition),
-        property!("distributed/rejects_bad_rank", Invariant, shard_rejects_bad_rank),
-        property!("collate/matches_reference", Differential, collate_matches_reference),
-        property!("collate/shape_and_dtype", Invariant, collate_shape_and_dtype),
-        property!("collate/rejects_bad_input", Invariant, collate_rejects_bad_input),
-        property!("sequences/pad_matches_reference", Differential, pad_matches_reference),
-        property!("sequences/pad_mask_and_lengths", Invariant, pad_mask_and_lengths),
-        property!("sequences/pad_rejects_bad_input", Invariant, pad_rejects_bad_input),
-        property!("sequences/buckets_cover_epoch", Invariant, buckets_cover_epoch),
+        property!(
+            "shuffle/epochs_independent",
+            Invariant,
+            shuffle_epochs_independent
+        ),
+        property!(
+            "distributed/matches_reference",
+            Differential,
+            shard_matches_reference
+        ),
+        property!(
+            "distributed/pytorch_examples",
+            Differential,
+            shard_pytorch_examples
+        ),
+        property!(
+            "distributed/ranks_partition",
+            Invariant,
+            shard_ranks_partition
+        ),
+        property!(
+            "distributed/rejects_bad_rank",
+            Invariant,
+            shard_rejects_bad_rank
+        ),
+        property!(
+            "collate/matches_reference",
+            Differential,
+            collate_matches_reference
+        ),
+        property!(
+            "collate/shape_and_dtype",
+            Invariant,
+            collate_shape_and_dtype
+        ),
+        property!(
+            "collate/rejects_bad_input",
+            Invariant,
+            collate_rejects_bad_input
+        ),
+        property!(
+            "sequences/pad_matches_reference",
+            Differential,
+            pad_matches_reference
+        ),
+        property!(
+            "sequences/pad_mask_and_lengths",
+            Invariant,
+            pad_mask_and_lengths
+        ),
+        property!(
+            "sequences/pad_rejects_bad_input",
+            Invariant,
+            pad_rejects_bad_input
+        ),
+        property!(
+            "sequences/buckets_cover_epoch",
+            Invariant,
+            buckets_cover_epoch
+        ),
         property!("sequences/buckets_pad_less", Invariant, buckets_pad_less),
         property!("sequences/buckets_reshuffle", Invariant, buckets_reshuffle),
-        property!("resume/matches_reference", Differential, resume_matches_reference),
-        property!("resume/continues_the_epoch", Invariant, resume_continues_the_epoch),
+        property!(
+            "resume/matches_reference",
+            Differential,
+            resume_matches_reference
+        ),
+        property!(
+            "resume/continues_the_epoch",
+            Invariant,
+            resume_continues_the_epoch
+        ),
         property!("resume/edges", Invariant, resume_edges),
     ]
 }
@@ -85,7 +157,11 @@ fn batching_covers_in_order(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> 
         let Ok(batches) = imp.batch_indices(n, bs, drop_last) else {
             fail!("batch_indices(n={n}, batch_size={bs}) returned an error");
         };
-        ensure_eq!(batches.len(), batch_count(n, bs, drop_last), "number of batches");
+        ensure_eq!(
+            batches.len(),
+            batch_count(n, bs, drop_last),
+            "number of batches"
+        );
         let covered = if drop_last { n - n % bs } else { n };
         let flat: Vec<usize> = batches.iter().flatten().copied().collect();
         ensure_eq!(flat, (0..covered).collect::<Vec<_>>(), "indices in order");
@@ -110,41 +186,56 @@ fn batching_rejects_zero(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 // ---------------------------------------------------------------- shuffle
 
 fn shuffle_is_permutation(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((0usize..500, any::<u64>(), any::<u64>()), |(n, seed, epoch)| {
-        let order = imp.epoch_permutation(n, seed, epoch);
-        if !is_permutation(&order, n) {
-            fail!("epoch_permutation(n={n}) is not a permutation of 0..{n}: {order:?}");
-        }
-        Ok(())
-    })
+    ctx.for_all(
+        (0usize..500, any::<u64>(), any::<u64>()),
+        |(n, seed, epoch)| {
+            let order = imp.epoch_permutation(n, seed, epoch);
+            if !is_permutation(&order, n) {
+                fail!("epoch_permutation(n={n}) is not a permutation of 0..{n}: {order:?}");
+            }
+            Ok(())
+        },
+    )
 }
 
 fn shuffle_reproducible(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((0usize..200, any::<u64>(), any::<u64>()), |(n, seed, epoch)| {
-        let first = imp.epoch_permutation(n, seed, epoch);
-        // Draw something else in between: a loader that reads global state fails here.
-        let _ = imp.epoch_permutation(n, seed ^ 1, epoch.wrapping_add(7));
-        ensure_eq!(
-            imp.epoch_permutation(n, seed, epoch),
-            first,
-            "a second epoch_permutation(n={n}, seed={seed}, epoch={epoch})"
-        );
-        Ok(())
-    })
+    ctx.for_all(
+        (0usize..200, any::<u64>(), any::<u64>()),
+        |(n, seed, epoch)| {
+            let first = imp.epoch_permutation(n, seed, epoch);
+            // Draw something else in between: a loader that reads global state fails here.
+            let _ = imp.epoch_permutation(n, seed ^ 1, epoch.wrapping_add(7));
+            ensure_eq!(
+                imp.epoch_permutation(n, seed, epoch),
+                first,
+                "a second epoch_permutation(n={n}, seed={seed}, epoch={epoch})"
+            );
+            Ok(())
+        },
+    )
 }
 
 fn shuffle_changes(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
     // With n >= 20 two independent uniform orders coincide with probability <= 1/20!.
-    ctx.for_all((20usize..200, 0u64..1 << 40, 0u64..1 << 40), |(n, seed, epoch)| {
-        let order = imp.epoch_permutation(n, seed, epoch);
-        if imp.epoch_permutation(n, seed, epoch + 1) == order {
-            fail!("epochs {epoch} and {} of seed {seed} have the same order", epoch + 1);
-        }
-        if imp.epoch_permutation(n, seed + 1, epoch) == order {
-            fail!("seeds {seed} and {} give the same order in epoch {epoch}", seed + 1);
-        }
-        Ok(())
-    })
+    ctx.for_all(
+        (20usize..200, 0u64..1 << 40, 0u64..1 << 40),
+        |(n, seed, epoch)| {
+            let order = imp.epoch_permutation(n, seed, epoch);
+            if imp.epoch_permutation(n, seed, epoch + 1) == order {
+                fail!(
+                    "epochs {epoch} and {} of seed {seed} have the same order",
+                    epoch + 1
+                );
+            }
+            if imp.epoch_permutation(n, seed + 1, epoch) == order {
+                fail!(
+                    "seeds {seed} and {} give the same order in epoch {epoch}",
+                    seed + 1
+                );
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Elements shuffled by the statistical checks, and how many epochs they draw: with
@@ -187,7 +278,9 @@ fn shuffle_uniform(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
     }
     check_uniform(&counts, FALSE_ALARM).map_err(|why| Failure {
         reason: format!("the orders of {UNIFORM_N} elements are not uniform over epochs: {why}"),
-        counterexample: Some(format!("seed={seed}, epochs 0..{UNIFORM_EPOCHS}, counts by permutation rank {counts:?}")),
+        counterexample: Some(format!(
+            "seed={seed}, epochs 0..{UNIFORM_EPOCHS}, counts by permutation rank {counts:?}"
+        )),
     })
 }
 
@@ -200,23 +293,36 @@ fn shuffle_epochs_independent(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure
     }
     check_uniform(&counts, FALSE_ALARM).map_err(|why| Failure {
         reason: format!("the order of epoch e+1 depends on the order of epoch e: {why}"),
-        counterexample: Some(format!("seed={seed}, pairs of epochs (2k, 2k+1) for k < {}", UNIFORM_EPOCHS / 2)),
+        counterexample: Some(format!(
+            "seed={seed}, pairs of epochs (2k, 2k+1) for k < {}",
+            UNIFORM_EPOCHS / 2
+        )),
     })
 }
 
 // ---------------------------------------------------------------- distributed
 
 fn shard_inputs() -> impl Strategy<Value = (usize, ShardSpec)> {
-    (0usize..200, 1usize..9, any::<bool>(), any::<u64>(), 0u64..1000, any::<bool>())
+    (
+        0usize..200,
+        1usize..9,
+        any::<bool>(),
+        any::<u64>(),
+        0u64..1000,
+        any::<bool>(),
+    )
         .prop_flat_map(|(n, replicas, shuffle, seed, epoch, drop_last)| {
-            (Just(n), (0..replicas).prop_map(move |rank| ShardSpec {
-                num_replicas: replicas,
-                rank,
-                shuffle,
-                seed,
-                epoch,
-                drop_last,
-            }))
+            (
+                Just(n),
+                (0..replicas).prop_map(move |rank| ShardSpec {
+                    num_replicas: replicas,
+                    rank,
+                    shuffle,
+                    seed,
+                    epoch,
+                    drop_last,
+                }),
+            )
         })
 }
 
@@ -277,7 +383,10 @@ fn shard_ranks_partition(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
         }
         let per_rank = if spec.drop_last { n / r } else { n.div_ceil(r) };
         if let Some((rank, s)) = shards.iter().enumerate().find(|(_, s)| s.len() != per_rank) {
-            fail!("rank {rank} got {} indices, every rank must get {per_rank}: {s:?}", s.len());
+            fail!(
+                "rank {rank} got {} indices, every rank must get {per_rank}: {s:?}",
+                s.len()
+            );
         }
         let mut all: Vec<usize> = shards.concat();
         all.sort_unstable();
@@ -300,23 +409,29 @@ fn shard_ranks_partition(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn shard_rejects_bad_rank(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((0usize..50, 0usize..6, 0usize..4), |(n, replicas, extra)| {
-        let rank = replicas + extra;
-        let spec = ShardSpec {
-            num_replicas: replicas,
-            rank,
-            shuffle: false,
-            seed: 0,
-            epoch: 0,
-            drop_last: false,
-        };
-        ensure_eq!(
-            imp.shard(n, spec),
-            Err(LoaderError::InvalidRank { rank, num_replicas: replicas }),
-            "shard(n={n}, rank={rank}, num_replicas={replicas})"
-        );
-        Ok(())
-    })
+    ctx.for_all(
+        (0usize..50, 0usize..6, 0usize..4),
+        |(n, replicas, extra)| {
+            let rank = replicas + extra;
+            let spec = ShardSpec {
+                num_replicas: replicas,
+                rank,
+                shuffle: false,
+                seed: 0,
+                epoch: 0,
+                drop_last: false,
+            };
+            ensure_eq!(
+                imp.shard(n, spec),
+                Err(LoaderError::InvalidRank {
+                    rank,
+                    num_replicas: replicas
+                }),
+                "shard(n={n}, rank={rank}, num_replicas={replicas})"
+            );
+            Ok(())
+        },
+    )
 }
 
 // ---------------------------------------------------------------- collate
@@ -333,7 +448,8 @@ const DTYPES: [DType; 6] = [
 /// A tensor whose rows differ, so a gather of the wrong rows shows.
 fn make_tensor(shape: &[i64], dtype: DType, salt: i64) -> Tensor {
     let numel: i64 = shape.iter().product();
-    let values = (Tensor::arange(numel, (DType::Int64, tch::Device::Cpu)) * 7 + salt).remainder(251);
+    let values =
+        (Tensor::arange(numel, (DType::Int64, tch::Device::Cpu)) * 7 + salt).remainder(251);
     values.reshape(shape).to_kind(dtype)
 }
 
@@ -384,10 +500,16 @@ fn collate_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure>
             Err(e) => fail!("collate failed on valid input: {e}"),
         };
         if !same_tensor(&got.features, &expected.features) {
-            fail!("features: got {}, not the rows asked for", describe(&got.features));
+            fail!(
+                "features: got {}, not the rows asked for",
+                describe(&got.features)
+            );
         }
         if !same_tensor(&got.labels, &expected.labels) {
-            fail!("labels: got {}, not the labels of the rows asked for", describe(&got.labels));
+            fail!(
+                "labels: got {}, not the labels of the rows asked for",
+                describe(&got.labels)
+            );
         }
         Ok(())
     })
@@ -404,37 +526,48 @@ fn collate_shape_and_dtype(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
         shape.extend(&case.trailing);
         ensure_eq!(batch.features.size(), shape, "features shape");
         ensure_eq!(batch.features.kind(), features.kind(), "features dtype");
-        ensure_eq!(batch.labels.size(), vec![case.indices.len() as i64], "labels shape");
+        ensure_eq!(
+            batch.labels.size(),
+            vec![case.indices.len() as i64],
+            "labels shape"
+        );
         ensure_eq!(batch.labels.kind(), labels.kind(), "labels dtype");
         Ok(())
     })
 }
 
 fn collate_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((collate_inputs(), 1i64..5, 0usize..5), |(case, extra, beyond)| {
-        let (features, labels) = case_tensors(&case);
-        let fewer_labels = make_tensor(&[case.samples + extra], DType::Int64, 0);
-        ensure_eq!(
-            imp.collate(&features, &fewer_labels, &case.indices).map(|_| ()),
-            Err(LoaderError::ShapeMismatch {
-                features: case.samples,
-                labels: case.samples + extra
-            }),
-            "collate with {} feature rows and {} labels",
-            case.samples,
-            case.samples + extra
-        );
-        let mut indices = case.indices.clone();
-        let index = case.samples as usize + beyond;
-        indices.push(index);
-        ensure_eq!(
-            imp.collate(&features, &labels, &indices).map(|_| ()),
-            Err(LoaderError::IndexOutOfRange { index, len: case.samples as usize }),
-            "collate of index {index} from {} samples",
-            case.samples
-        );
-        Ok(())
-    })
+    ctx.for_all(
+        (collate_inputs(), 1i64..5, 0usize..5),
+        |(case, extra, beyond)| {
+            let (features, labels) = case_tensors(&case);
+            let fewer_labels = make_tensor(&[case.samples + extra], DType::Int64, 0);
+            ensure_eq!(
+                imp.collate(&features, &fewer_labels, &case.indices)
+                    .map(|_| ()),
+                Err(LoaderError::ShapeMismatch {
+                    features: case.samples,
+                    labels: case.samples + extra
+                }),
+                "collate with {} feature rows and {} labels",
+                case.samples,
+                case.samples + extra
+            );
+            let mut indices = case.indices.clone();
+            let index = case.samples as usize + beyond;
+            indices.push(index);
+            ensure_eq!(
+                imp.collate(&features, &labels, &indices).map(|_| ()),
+                Err(LoaderError::IndexOutOfRange {
+                    index,
+                    len: case.samples as usize
+                }),
+                "collate of index {index} from {} samples",
+                case.samples
+            );
+            Ok(())
+        },
+    )
 }
 
 // ---------------------------------------------------------------- sequences
@@ -483,10 +616,17 @@ fn pad_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
             Err(e) => fail!("pad_sequences failed on valid input: {e}"),
         };
         if !same_tensor(&got.data, &expected.data) {
-            fail!("data: got {}, expected {} with padding on the right", describe(&got.data), describe(&expected.data));
+            fail!(
+                "data: got {}, expected {} with padding on the right",
+                describe(&got.data),
+                describe(&expected.data)
+            );
         }
         if !same_tensor(&got.mask, &expected.mask) {
-            fail!("mask: got {}, expected a Bool mask, true at real tokens", describe(&got.mask));
+            fail!(
+                "mask: got {}, expected a Bool mask, true at real tokens",
+                describe(&got.mask)
+            );
         }
         ensure_eq!(got.lengths, expected.lengths, "lengths");
         Ok(())
@@ -500,9 +640,21 @@ fn pad_mask_and_lengths(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
             Ok(batch) => batch,
             Err(e) => fail!("pad_sequences failed on valid input: {e}"),
         };
-        let (b, t) = (case.lengths.len() as i64, case.lengths.iter().copied().max().unwrap_or(0));
-        let shape = if case.batch_first { vec![b, t] } else { vec![t, b] };
-        ensure_eq!(got.data.size(), shape, "data shape (batch_first={})", case.batch_first);
+        let (b, t) = (
+            case.lengths.len() as i64,
+            case.lengths.iter().copied().max().unwrap_or(0),
+        );
+        let shape = if case.batch_first {
+            vec![b, t]
+        } else {
+            vec![t, b]
+        };
+        ensure_eq!(
+            got.data.size(),
+            shape,
+            "data shape (batch_first={})",
+            case.batch_first
+        );
         ensure_eq!(got.mask.size(), shape, "mask shape");
         ensure_eq!(got.data.kind(), case.dtype, "data dtype");
         ensure_eq!(got.mask.kind(), DType::Bool, "mask dtype");
@@ -522,41 +674,62 @@ fn pad_mask_and_lengths(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
         let padding = data.masked_select(&mask.logical_not());
         let pad_value = Tensor::full_like(&padding, case.padding_value);
         if !padding.equal(&pad_value) {
-            fail!("positions outside the mask must hold padding_value {}", case.padding_value);
+            fail!(
+                "positions outside the mask must hold padding_value {}",
+                case.padding_value
+            );
         }
         Ok(())
     })
 }
 
 fn pad_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((pad_inputs(), any::<prop::sample::Index>()), |(case, at)| {
-        ensure_eq!(
-            imp.pad_sequences(&[], case.batch_first, case.padding_value).map(|_| ()),
-            Err(LoaderError::EmptyBatch),
-            "pad_sequences of an empty batch"
-        );
-        let mut seqs = pad_tensors(&case);
-        let position = at.index(seqs.len());
-        seqs[position] = make_tensor(&[2, 2], case.dtype, 0);
-        ensure_eq!(
-            imp.pad_sequences(&seqs, case.batch_first, case.padding_value).map(|_| ()),
-            Err(LoaderError::BadSequence { position }),
-            "pad_sequences with a 2-D tensor at position {position}"
-        );
-        Ok(())
-    })
+    ctx.for_all(
+        (pad_inputs(), any::<prop::sample::Index>()),
+        |(case, at)| {
+            ensure_eq!(
+                imp.pad_sequences(&[], case.batch_first, case.padding_value)
+                    .map(|_| ()),
+                Err(LoaderError::EmptyBatch),
+                "pad_sequences of an empty batch"
+            );
+            let mut seqs = pad_tensors(&case);
+            let position = at.index(seqs.len());
+            seqs[position] = make_tensor(&[2, 2], case.dtype, 0);
+            ensure_eq!(
+                imp.pad_sequences(&seqs, case.batch_first, case.padding_value)
+                    .map(|_| ()),
+                Err(LoaderError::BadSequence { position }),
+                "pad_sequences with a 2-D tensor at position {position}"
+            );
+            Ok(())
+        },
+    )
 }
 
 /// Lengths of an epoch with at least 20 batches, drawn uniformly up to a random maximum.
 fn bucket_inputs() -> impl Strategy<Value = (Vec<usize>, usize, u64, u64)> {
     (1usize..9, 2usize..300).prop_flat_map(|(bs, max_len)| {
-        (vec(1..=max_len, bs * 20..bs * 40), Just(bs), any::<u64>(), 0u64..1000)
+        (
+            vec(1..=max_len, bs * 20..bs * 40),
+            Just(bs),
+            any::<u64>(),
+            0u64..1000,
+        )
     })
 }
 
-fn bucket(imp: &Loader, lengths: &[usize], bs: usize, seed: u64, epoch: u64) -> Result<Vec<Vec<usize>>, TestCaseError> {
+fn bucket(
+    imp: &Loader,
+    lengths: &[usize],
+    bs: usize,
+    seed: u64,
+    epoch: u64,
+) -> Result<Vec<Vec<usize>>, TestCaseError> {
     imp.bucket_batches(lengths, bs, seed, epoch).map_err(|e| {
-        TestCaseError::fail(format!("bucket_batches(batch_size={bs}) failed on valid input: {e}"))
+        TestCaseError::fail(format!(
+            "bucket_batches(batch_size={bs}) failed on valid input: {e}"
+        ))
     })
 }
 
@@ -567,7 +740,10 @@ fn buckets_cover_epoch(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
             fail!("a batch has {} samples, batches hold 1 to {bs}", bad.len());
         }
         if !is_permutation(&batches.concat(), lengths.len()) {
-            fail!("the epoch's batches must hold every one of the {} samples exactly once", lengths.len());
+            fail!(
+                "the epoch's batches must hold every one of the {} samples exactly once",
+                lengths.len()
+            );
         }
         ensure_eq!(
             imp.bucket_batches(&lengths, 0, seed, epoch).map(|_| ()),
@@ -602,7 +778,10 @@ fn buckets_reshuffle(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
             fail!("two calls for the same (seed, epoch) gave different batches");
         }
         if bucket(imp, &lengths, bs, seed, epoch + 1)? == this {
-            fail!("epochs {epoch} and {} gave the same batches: bucketing must still shuffle", epoch + 1);
+            fail!(
+                "epochs {epoch} and {} gave the same batches: bucketing must still shuffle",
+                epoch + 1
+            );
         }
         Ok(())
     })
@@ -611,12 +790,24 @@ fn buckets_reshuffle(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 // ---------------------------------------------------------------- resume
 
 fn resume_inputs() -> impl Strategy<Value = (usize, usize, bool, u64, u64, usize)> {
-    (0usize..300, 1usize..40, any::<bool>(), any::<u64>(), 0u64..1000).prop_flat_map(
-        |(n, bs, drop_last, seed, epoch)| {
-            let total = batch_count(n, bs, drop_last);
-            (Just(n), Just(bs), Just(drop_last), Just(seed), Just(epoch), 0..=total)
-        },
+    (
+        0usize..300,
+        1usize..40,
+        any::<bool>(),
+        any::<u64>(),
+        0u64..1000,
     )
+        .prop_flat_map(|(n, bs, drop_last, seed, epoch)| {
+            let total = batch_count(n, bs, drop_last);
+            (
+                Just(n),
+                Just(bs),
+                Just(drop_last),
+                Just(seed),
+                Just(epoch),
+                0..=total,
+            )
+        })
 }
 
 fn resume_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {

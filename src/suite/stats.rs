@@ -28,7 +28,10 @@ pub fn check_uniform(counts: &[u64], alpha: f64) -> Result<(), String> {
         .iter()
         .map(|&c| (c as f64 - mean).abs())
         .enumerate()
-        .fold((0, 0.0), |best, (i, d)| if d > best.1 { (i, d) } else { best });
+        .fold(
+            (0, 0.0),
+            |best, (i, d)| if d > best.1 { (i, d) } else { best },
+        );
     if deviation > threshold {
         return Err(format!(
             "outcome #{worst} came up {} times in {trials} trials, expected {mean:.0} +- {threshold:.0} \
@@ -61,6 +64,9 @@ mod tests {
         let (mean, alpha) = (1000.0, 1e-9 / 24.0);
         let t = bernstein_threshold(mean, alpha);
         let bound = 2.0 * (-t * t / (2.0 * (mean + t / 3.0))).exp();
-        assert!((bound - alpha).abs() / alpha < 1e-6, "bound {bound} vs {alpha}");
+        assert!(
+            (bound - alpha).abs() / alpha < 1e-6,
+            "bound {bound} vs {alpha}"
+        );
     }
 }

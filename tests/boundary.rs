@@ -1,0 +1,100 @@
+//! The trust boundary holds: a hostile candidate, built into its own runner, gets a precise
+//! status for every misbehaviour (timeout, memory, crash) and never a pass, whatever it
+//! prints or however it exits.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mldrill::catalog::Catalog;
+use mldrill::runner::{Build, BuildPlan, OUTPUT_CAP, Request, Runner, Status};
+use mldrill::sandbox::Limits;
+use mldrill::workspace::copy_pristine;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared_build_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from)
+}
+
+#[test]
+fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
+    let scratch = tempfile::tempdir().unwrap();
+    let workspace = scratch.path().join("ws");
+    copy_pristine(repo(), &workspace).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/hostile/dataloader.rs"),
+        workspace.join("exercises/dataloader/src/lib.rs"),
+    )
+    .unwrap();
+    let target = scratch.path().join("target");
+    let plan = BuildPlan {
+        workspace: &workspace,
+        home: repo(),
+        target_dir: Some(&target),
+        build_dir: Some(&shared_build_dir()),
+        quiet: true,
+    };
+    let Build::Ready(runner) = Runner::build(&plan).unwrap() else {
+        panic!("the hostile fixture must compile");
+    };
+    let catalog = Catalog::load(&workspace.join("exercises")).unwrap();
+    let exercise = catalog.get("dataloader").unwrap();
+
+    // By property id prefix; the first match decides.
+    let expected = [
+        ("batching/", Status::Timeout),
+        ("shuffle/", Status::Memory),
+        ("distributed/", Status::Crashed),
+        ("collate/", Status::Crashed),
+        ("sequences/pad_", Status::NotImplemented),
+        ("sequences/buckets_", Status::Crashed),
+        ("resume/", Status::Memory),
+    ];
+    let status_of = |property: &str| {
+        expected
+            .iter()
+            .find(|(p, _)| property.starts_with(p))
+            .map(|e| e.1)
+    };
+    for task_id in [
+        "batching",
+        "shuffle",
+        "distributed",
+        "collate",
+        "sequences",
+        "resume",
+    ] {
+        let task = exercise.task(task_id).unwrap();
+        let request = Request {
+            exercise: "dataloader",
+            implementation: "candidate",
+            properties: &task.properties,
+            seed: 7,
+            cases: 4,
+            limits: Limits {
+                memory_mib: 512,
+                ..Limits::default()
+            },
+            wall_clock: Duration::from_secs(8),
+        };
+        let run = runner.run(&request).unwrap();
+        assert_eq!(run.verdicts.len(), task.properties.len());
+        for verdict in &run.verdicts {
+            assert_eq!(
+                Some(verdict.status),
+                status_of(&verdict.property),
+                "{task_id}: {verdict:?}\noutput: {}",
+                &run.output[..run.output.len().min(2000)]
+            );
+        }
+        assert!(run.output.len() <= OUTPUT_CAP + 100, "output is capped");
+        if task_id == "sequences" {
+            assert!(
+                run.output.contains("more bytes of output dropped"),
+                "the flood was cut"
+            );
+        }
+    }
+}
