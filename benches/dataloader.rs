@@ -30,12 +30,15 @@ fn dataset() -> (Tensor, Tensor) {
 fn candidate_ready(features: &Tensor, labels: &Tensor) -> bool {
     std::panic::set_hook(Box::new(|_| {}));
     let ready = catch_unwind(AssertUnwindSafe(|| {
-        Candidate.collate(features, labels, &[0, 1]).is_ok() && Candidate.epoch_permutation(4, 0, 0).len() == 4
+        Candidate.collate(features, labels, &[0, 1]).is_ok()
+            && Candidate.epoch_permutation(4, 0, 0).len() == 4
     }))
     .unwrap_or(false);
     let _ = std::panic::take_hook();
     if !ready {
-        eprintln!("candidate: collate or epoch_permutation is not implemented yet; its benches are skipped");
+        eprintln!(
+            "candidate: collate or epoch_permutation is not implemented yet; its benches are skipped"
+        );
     }
     ready
 }
@@ -43,7 +46,11 @@ fn candidate_ready(features: &Tensor, labels: &Tensor) -> bool {
 fn read_epoch(loader: &dyn DataLoader, features: &Tensor, labels: &Tensor, batch: usize) {
     let order = loader.epoch_permutation(ROWS as usize, 1, 0);
     for indices in order.chunks(batch) {
-        black_box(loader.collate(features, labels, indices).expect("valid batch"));
+        black_box(
+            loader
+                .collate(features, labels, indices)
+                .expect("valid batch"),
+        );
     }
 }
 
@@ -77,9 +84,13 @@ fn epoch(c: &mut Criterion) {
     let batch = 256usize;
     let mut group = c.benchmark_group("epoch");
     group.throughput(Throughput::Bytes(ROWS as u64 * BYTES_PER_ROW));
-    group.bench_function("reference", |b| b.iter(|| read_epoch(&Reference, &features, &labels, batch)));
+    group.bench_function("reference", |b| {
+        b.iter(|| read_epoch(&Reference, &features, &labels, batch))
+    });
     if candidate {
-        group.bench_function("candidate", |b| b.iter(|| read_epoch(&Candidate, &features, &labels, batch)));
+        group.bench_function("candidate", |b| {
+            b.iter(|| read_epoch(&Candidate, &features, &labels, batch))
+        });
     }
     group.bench_function("tch_iter2", |b| {
         b.iter(|| {

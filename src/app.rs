@@ -216,7 +216,6 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
         workspace: root,
         home: root,
         target_dir: None,
-        build_dir: None,
         quiet: options.quiet,
     };
     let runner = match Runner::build(&plan)? {

@@ -135,7 +135,7 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    match send(Message::Done) {
+    match send(Message::Done {}) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(2),
     }

@@ -41,7 +41,7 @@ pub enum Message {
         counterexample: Option<String>,
     },
     /// Last line: every requested property was reported.
-    Done,
+    Done {},
 }
 
 impl Message {

@@ -122,11 +122,10 @@ pub struct BuildPlan<'a> {
     /// The checkout `make setup` ran in: its `.libtorch` link is what every build points
     /// LIBTORCH at, so that libtorch's crates are compiled once and shared.
     pub home: &'a Path,
-    /// Where the executable goes; `<workspace>/target` by default.
+    /// Cargo's target folder; `<workspace>/target` by default. Never share one between
+    /// two workspaces of the same layout: cargo hashes path packages by their place in
+    /// the workspace, so their artifacts would overwrite each other.
     pub target_dir: Option<&'a Path>,
-    /// Where intermediate artifacts go (cargo's build-dir); shared with `home`'s build so
-    /// a grading workspace reuses the compiled libtorch bindings.
-    pub build_dir: Option<&'a Path>,
     pub quiet: bool,
 }
 
@@ -149,9 +148,6 @@ impl Runner {
         }
         if let Some(dir) = plan.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
-        }
-        if let Some(dir) = plan.build_dir {
-            command.env("CARGO_BUILD_BUILD_DIR", dir);
         }
         command
             .current_dir(workspace)
@@ -321,7 +317,7 @@ fn read_protocol(stdout: impl Read) -> Records {
             }
             Message::Hello { .. } => return Err("a second hello".into()),
             _ if messages.is_empty() => return Err("the runner did not start with hello".into()),
-            Message::Done => done = true,
+            Message::Done {} => done = true,
             Message::Result { .. } => {}
         }
         messages.push(message);
@@ -450,4 +446,102 @@ fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(properties: &[String]) -> Request<'_> {
+        Request {
+            exercise: "dataloader",
+            implementation: "candidate",
+            properties,
+            seed: 1,
+            cases: 1,
+            limits: Limits::default(),
+            wall_clock: Duration::from_secs(1),
+        }
+    }
+
+    fn ids() -> Vec<String> {
+        vec!["t/a".into(), "t/b".into()]
+    }
+
+    fn hello(protocol: u32) -> String {
+        Message::Hello {
+            protocol,
+            exercise: "dataloader".into(),
+            implementation: "candidate".into(),
+            sandbox: vec![],
+        }
+        .to_line()
+    }
+
+    fn result(property: &str, outcome: Outcome) -> String {
+        Message::Result {
+            property: property.into(),
+            outcome,
+            message: None,
+            counterexample: None,
+        }
+        .to_line()
+    }
+
+    fn judge(stream: &str, ending: Status) -> Vec<Status> {
+        let ids = ids();
+        let ending = Ending {
+            status: ending,
+            reason: "ended".into(),
+        };
+        verdicts(&request(&ids), read_protocol(stream.as_bytes()), &ending)
+            .into_iter()
+            .map(|v| v.status)
+            .collect()
+    }
+
+    #[test]
+    fn reported_properties_keep_their_outcome_and_missing_ones_get_the_ending() {
+        let stream = hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass);
+        assert_eq!(
+            judge(&stream, Status::Timeout),
+            [Status::Pass, Status::Timeout]
+        );
+    }
+
+    #[test]
+    fn a_complete_conversation_is_taken_as_is() {
+        let stream = hello(PROTOCOL_VERSION)
+            + &result("t/a", Outcome::NotImplemented)
+            + &result("t/b", Outcome::Fail)
+            + &Message::Done {}.to_line();
+        assert_eq!(
+            judge(&stream, Status::Crashed),
+            [Status::NotImplemented, Status::Fail]
+        );
+    }
+
+    #[test]
+    fn a_broken_conversation_discredits_every_record() {
+        let duplicate =
+            hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass) + &result("t/a", Outcome::Pass);
+        let garbage = hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass) + "PASSED t/b\n";
+        let no_hello = result("t/a", Outcome::Pass);
+        let old_protocol = hello(PROTOCOL_VERSION + 1) + &result("t/a", Outcome::Pass);
+        let after_done =
+            hello(PROTOCOL_VERSION) + &Message::Done {}.to_line() + &result("t/a", Outcome::Pass);
+        for stream in [duplicate, garbage, no_hello, old_protocol, after_done] {
+            assert_eq!(
+                judge(&stream, Status::Pass),
+                [Status::Crashed, Status::Crashed],
+                "{stream}"
+            );
+        }
+    }
+
+    #[test]
+    fn output_beyond_the_cap_is_dropped_and_counted() {
+        let text = read_capped("x".repeat(100).as_bytes(), 10);
+        assert!(text.starts_with("xxxxxxxxxx\n[... 90 more bytes"), "{text}");
+    }
 }

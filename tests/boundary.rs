@@ -14,8 +14,12 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn shared_build_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from)
+/// The fixture's own target folder, kept between runs so only the first build is cold. It
+/// must not be the checkout's: the copy's packages would overwrite the checkout's builds.
+fn fixture_target_dir() -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
+    target.join("fixtures").join("hostile")
 }
 
 #[test]
@@ -28,12 +32,11 @@ fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
         workspace.join("exercises/dataloader/src/lib.rs"),
     )
     .unwrap();
-    let target = scratch.path().join("target");
+    let target = fixture_target_dir();
     let plan = BuildPlan {
         workspace: &workspace,
         home: repo(),
         target_dir: Some(&target),
-        build_dir: Some(&shared_build_dir()),
         quiet: true,
     };
     let Build::Ready(runner) = Runner::build(&plan).unwrap() else {
