@@ -97,7 +97,7 @@ fn epoch(c: &mut Criterion) {
             let mut iter = tch::data::Iter2::new(&features, &labels, batch as i64);
             iter.shuffle().return_smaller_last_batch();
             for batch in iter {
-                black_box(batch);
+                let _ = black_box(batch);
             }
         })
     });
