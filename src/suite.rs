@@ -141,6 +141,16 @@ impl Ctx {
     }
 }
 
+/// A value's `Debug` text, cut to a length that fits on a line or two of a report.
+pub fn brief(value: &dyn Debug) -> String {
+    const MAX: usize = 240;
+    let text = format!("{value:?}");
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}... ({} chars)", &text[..cut], text.len()),
+        None => text,
+    }
+}
+
 /// Fails a property with a formatted reason; use inside [`Ctx::for_all`] closures.
 #[macro_export]
 macro_rules! fail {
@@ -155,7 +165,12 @@ macro_rules! ensure_eq {
     ($left:expr, $right:expr, $($what:tt)*) => {{
         let (left, right) = (&$left, &$right);
         if left != right {
-            $crate::fail!("{}: got {:?}, expected {:?}", format!($($what)*), left, right);
+            $crate::fail!(
+                "{}: got {}, expected {}",
+                format!($($what)*),
+                $crate::suite::brief(left),
+                $crate::suite::brief(right)
+            );
         }
     }};
 }

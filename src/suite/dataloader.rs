@@ -136,8 +136,14 @@ fn is_permutation(order: &[usize], n: usize) -> bool {
 
 // ---------------------------------------------------------------- batching
 
+/// `(n, batch_size)` built from (batch size, full batches, remainder), so that a failure
+/// shrinks to few small batches instead of one arbitrary large `n`.
+fn sizes() -> impl Strategy<Value = (usize, usize)> {
+    (1usize..40, 0usize..8, 0usize..40).prop_map(|(bs, full, rem)| (bs * full + rem % bs, bs))
+}
+
 fn batching_inputs() -> impl Strategy<Value = (usize, usize, bool)> {
-    (0usize..300, 1usize..40, any::<bool>())
+    (sizes(), any::<bool>()).prop_map(|((n, bs), drop_last)| (n, bs, drop_last))
 }
 
 fn batching_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
@@ -790,14 +796,8 @@ fn buckets_reshuffle(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 // ---------------------------------------------------------------- resume
 
 fn resume_inputs() -> impl Strategy<Value = (usize, usize, bool, u64, u64, usize)> {
-    (
-        0usize..300,
-        1usize..40,
-        any::<bool>(),
-        any::<u64>(),
-        0u64..1000,
-    )
-        .prop_flat_map(|(n, bs, drop_last, seed, epoch)| {
+    (sizes(), any::<bool>(), any::<u64>(), 0u64..1000).prop_flat_map(
+        |((n, bs), drop_last, seed, epoch)| {
             let total = batch_count(n, bs, drop_last);
             (
                 Just(n),
@@ -807,7 +807,8 @@ fn resume_inputs() -> impl Strategy<Value = (usize, usize, bool, u64, u64, usize
                 Just(epoch),
                 0..=total,
             )
-        })
+        },
+    )
 }
 
 fn resume_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
