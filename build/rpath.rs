@@ -13,4 +13,6 @@ fn main() {
     let lib = libtorch.canonicalize().unwrap_or(libtorch).join("lib");
     println!("cargo:rerun-if-changed={}", lib.display());
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    // The runner's sandbox keeps this folder readable for libraries libtorch loads late.
+    println!("cargo:rustc-env=MLDRILL_LIBTORCH_LIB={}", lib.display());
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exercises;
 pub mod grade;
 pub mod mutants;
+pub mod policy;
 pub mod progress;
 pub mod protocol;
 pub mod reference;

@@ -1,6 +1,8 @@
 //! Limits the runner puts on itself before any candidate code runs: CPU time, memory
-//! (data segment and address space), processes, file size, core dumps, and the network
-//! (a new network namespace where the OS allows one).
+//! (data segment and address space), processes, file size, core dumps, the network (a new
+//! network namespace where the OS allows one) and the filesystem (Landlock: read-only
+//! system folders and libtorch, nothing else; so tch's file APIs cannot read the grading
+//! workspace or another submission, nor write anywhere).
 //!
 //! The runner is our code and starts before candidate code; limits set here are
 //! inherited by everything the candidate could start and cannot be raised again.
@@ -74,7 +76,35 @@ pub fn apply(limits: &Limits) -> Vec<String> {
     );
     note("no core dumps".into(), set(Resource::Core, 0));
     note("no network".into(), isolate_network());
+    match confine_filesystem() {
+        Ok(status) => applied.push(status),
+        Err(e) => applied.push(format!("filesystem: not confined ({e})")),
+    }
     applied
+}
+
+/// Read-only folders the runner may still need after start: the C runtime and libtorch's
+/// lazily loaded libraries, and what the standard library reads to size thread pools.
+fn readable_folders() -> Vec<&'static str> {
+    let mut folders = vec!["/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/proc/self", "/sys/devices/system/cpu", "/sys/fs/cgroup"];
+    folders.extend(option_env!("MLDRILL_LIBTORCH_LIB"));
+    folders
+}
+
+fn confine_filesystem() -> Result<String, landlock::RulesetError> {
+    use landlock::{ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, path_beneath_rules};
+    let abi = ABI::V3;
+    let readable: Vec<&str> = readable_folders().into_iter().filter(|p| std::path::Path::new(p).exists()).collect();
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(abi))?
+        .create()?
+        .add_rules(path_beneath_rules(readable, AccessFs::from_read(abi)))?
+        .restrict_self()?;
+    Ok(match status.ruleset {
+        RulesetStatus::FullyEnforced => "filesystem: read-only system folders".to_owned(),
+        RulesetStatus::PartiallyEnforced => "filesystem: partly confined (old kernel)".to_owned(),
+        RulesetStatus::NotEnforced => "filesystem: not confined (no Landlock in this kernel)".to_owned(),
+    })
 }
 
 /// Moves this process into a new, empty network namespace (only loopback, down).
