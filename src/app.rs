@@ -7,13 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::batch;
 use crate::catalog::{Catalog, Exercise};
-use crate::cli::{Cli, Command, Format, Implementation};
+use crate::cli::{Cli, Command, Format, Implementation, ScreenCommand};
 use crate::grade::{ExerciseResult, TaskResult};
+use crate::grader::{GradeOptions, SUBMISSION_SCHEMA_VERSION, SubmissionResult};
 use crate::progress::Progress;
 use crate::report;
 use crate::runner::{Build, BuildPlan, Request, Runner, Status};
 use crate::sandbox::Limits;
+use crate::screen;
+use crate::workspace::default_cache;
 
 /// Every task passed.
 pub const EXIT_PASSED: u8 = 0;
@@ -30,6 +34,104 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List => list(&catalog),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
         Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
+        Command::Screen(ScreenCommand::Export {
+            exercises,
+            out,
+            minutes,
+            seed,
+        }) => {
+            let chosen = exercises
+                .iter()
+                .map(|id| catalog.get(id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let manifest = screen::export(
+                &root,
+                &chosen,
+                &out,
+                minutes,
+                seed.unwrap_or_else(random_seed),
+            )?;
+            println!(
+                "exported {} to {} (seed {}, {} minutes)",
+                exercises.join(", "),
+                out.display(),
+                manifest.seed,
+                manifest.minutes
+            );
+            println!(
+                "send the folder to the candidate; grade what comes back with: mldrill grade <folder or archive>"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Grade {
+            paths,
+            batch,
+            exercises,
+            seed,
+            cases,
+            timeout,
+            memory,
+            jobs,
+            json,
+            junit,
+            markdown,
+            csv,
+        } => {
+            for id in &exercises {
+                catalog.get(id)?;
+            }
+            let (paths, csv) = match &batch {
+                Some(dir) => {
+                    let found = batch::submissions_in(dir).with_context(|| {
+                        format!("failed to read the batch folder {}", dir.display())
+                    })?;
+                    if found.is_empty() {
+                        bail!(
+                            "{} holds no submissions (folders, .tar.gz, .tgz or .zip)",
+                            dir.display()
+                        );
+                    }
+                    (
+                        found,
+                        Some(csv.unwrap_or_else(|| PathBuf::from("mldrill-grades.csv"))),
+                    )
+                }
+                None if paths.is_empty() => {
+                    bail!("nothing to grade; pass submission paths or --batch <dir>")
+                }
+                None => (paths, csv),
+            };
+            if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+                bail!(
+                    "{} does not exist; pass a folder, a .tar.gz or a .zip",
+                    missing.display()
+                );
+            }
+            let options = GradeOptions {
+                seed,
+                cases,
+                wall_clock: Duration::from_secs(timeout),
+                limits: limits_for(memory),
+                exercises,
+                quiet: cli.quiet,
+            };
+            let jobs = jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                |j| j as usize,
+            );
+            let results =
+                batch::grade_all(&paths, &root, &catalog, &default_cache(), &options, jobs)?;
+            write_reports(&results, &catalog, json, junit, markdown, csv)?;
+            for result in &results {
+                println!("{}", report::human::render_submission(result).trim_end());
+            }
+            let passed = results.iter().all(|r| r.all_passed());
+            Ok(ExitCode::from(if passed {
+                EXIT_PASSED
+            } else {
+                EXIT_NOT_PASSED
+            }))
+        }
         Command::Check {
             exercise,
             implementation,
@@ -71,6 +173,52 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }))
         }
     }
+}
+
+/// The runner's limits for a memory budget: the address space keeps its room for
+/// libtorch's mapped libraries on top of the budget.
+fn limits_for(memory_mib: u64) -> Limits {
+    let defaults = Limits::default();
+    Limits {
+        memory_mib,
+        address_space_mib: memory_mib + defaults.address_space_mib - defaults.memory_mib,
+        ..defaults
+    }
+}
+
+fn write_reports(
+    results: &[SubmissionResult],
+    catalog: &Catalog,
+    json: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+    csv: Option<PathBuf>,
+) -> Result<()> {
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))
+    };
+    if let Some(path) = json {
+        let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
+        write(&path, serde_json::to_string_pretty(&document)?)?;
+    }
+    if let Some(path) = junit {
+        write(&path, report::junit::render(results))?;
+    }
+    if let Some(path) = markdown {
+        write(
+            &path,
+            results
+                .iter()
+                .map(|r| report::markdown::render(r, catalog))
+                .collect::<Vec<_>>()
+                .join("\n---\n\n"),
+        )?;
+    }
+    if let Some(path) = csv {
+        let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
+        write(&path, report::csv::render(results, &ids)?)?;
+    }
+    Ok(())
 }
 
 /// The workspace: `--root`, else the nearest folder at or above the current one that has

@@ -81,6 +81,69 @@ pub enum Command {
         format: Format,
     },
 
+    /// Grade submissions: exported screen workspaces, checkouts, or `.tar.gz` / `.zip`
+    /// archives of either. Only `exercises/<id>/src/**/*.rs` is taken from a submission;
+    /// it is checked against the source policy, built in a warm grading workspace under
+    /// the cache folder, and run under limits. Hidden (differential) properties included.
+    #[command(arg_required_else_help = true)]
+    Grade {
+        /// Submissions to grade, one after another.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+
+        /// Grade every folder, .tar.gz and .zip inside this folder, in parallel; one
+        /// broken submission never stops the batch.
+        #[arg(long, value_name = "DIR", conflicts_with = "paths")]
+        batch: Option<PathBuf>,
+
+        /// Grade only this exercise (repeatable); by default the screen's exercises, or
+        /// every exercise the submission has sources for.
+        #[arg(long = "exercise", value_name = "ID")]
+        exercises: Vec<String>,
+
+        /// Seed for the generated inputs; by default the screen's seed, else 0, so that
+        /// every submission of a batch gets the same inputs.
+        #[arg(long)]
+        seed: Option<u64>,
+
+        /// Generated cases per property.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        cases: u32,
+
+        /// Wall-clock limit per task, in seconds.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+
+        /// Memory limit of the runner, in MiB.
+        #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
+        memory: u64,
+
+        /// Parallel grades in a batch (each has its own warm workspace); default: cores.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
+        jobs: Option<u64>,
+
+        /// Write the results as JSON (`schema_version`, one entry per submission).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+
+        /// Write a JUnit XML report for CI systems.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+
+        /// Write the interviewer's scorecard: the grade beside each exercise's guide.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+
+        /// Write a CSV summary, one row per submission (default for --batch:
+        /// mldrill-grades.csv in the current folder).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+
+    /// Hands-on screens: export a workspace for a candidate.
+    #[command(subcommand)]
+    Screen(ScreenCommand),
+
     /// Reveal the next hint for a task (the first task with hints left when not given).
     Hint {
         /// Exercise id, as `mldrill list` prints it.
@@ -89,6 +152,31 @@ pub enum Command {
         /// Task id, as `mldrill show <exercise>` names them.
         #[arg(long)]
         task: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScreenCommand {
+    /// Write a standalone Cargo workspace for a candidate: the chosen exercises'
+    /// statements and stubs, the spec crate, instructions with the time allowed, and the
+    /// reference-free properties runnable with `cargo test`. No reference, hidden test,
+    /// mutant or interviewer guide is included. Grade what comes back with `mldrill grade`.
+    Export {
+        /// Exercises to include, comma-separated, in order.
+        #[arg(long, value_delimiter = ',', required = true, value_name = "IDS")]
+        exercises: Vec<String>,
+
+        /// Folder to create (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+
+        /// Time allowed, in minutes, stated in the instructions.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=600))]
+        minutes: u32,
+
+        /// Seed the grade will use; random when not given.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 

@@ -46,3 +46,16 @@ impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
         Some(property.run(imp, seed, cases))
     }
 }
+
+/// The ids of an exercise's reference-free properties, the ones a screen exports; `None`
+/// for an exercise whose suite is not split into invariant and differential parts.
+pub fn invariant_ids(exercise: &str) -> Option<Vec<&'static str>> {
+    let ids = match exercise {
+        "dataloader" => crate::suite::dataloader::invariant::properties()
+            .iter()
+            .map(|p| p.id)
+            .collect(),
+        _ => return None,
+    };
+    Some(ids)
+}

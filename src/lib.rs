@@ -4,11 +4,13 @@
 //! [`runner`] starts under limits and reads over [`protocol`].
 
 pub mod app;
+pub mod batch;
 pub mod catalog;
 pub mod child;
 pub mod cli;
 pub mod exercises;
 pub mod grade;
+pub mod grader;
 pub mod mutants;
 pub mod policy;
 pub mod progress;
@@ -17,5 +19,7 @@ pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod sandbox;
+pub mod screen;
+pub mod submission;
 pub mod suite;
 pub mod workspace;

@@ -1,5 +1,9 @@
-//! Reporters over the one result model of [`crate::grade`]: a table for people and a
-//! versioned JSON document for machines.
+//! Reporters over the result models of [`crate::grade`] and [`crate::grader`]: a table
+//! for people, versioned JSON for machines, JUnit XML for CI, a Markdown scorecard for
+//! interviewers, and a CSV summary for a batch.
 
+pub mod csv;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;

@@ -23,6 +23,8 @@ pub enum Status {
     Pass,
     NotImplemented,
     Fail,
+    /// The source policy rejected the code; it was not built.
+    Rejected,
     /// The wall-clock or CPU limit was hit.
     Timeout,
     /// The memory limit was hit.
@@ -39,6 +41,7 @@ impl Status {
             Status::Pass => "pass",
             Status::NotImplemented => "not_implemented",
             Status::Fail => "fail",
+            Status::Rejected => "rejected",
             Status::Timeout => "timeout",
             Status::Memory => "memory",
             Status::Crashed => "crashed",

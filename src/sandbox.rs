@@ -86,15 +86,29 @@ pub fn apply(limits: &Limits) -> Vec<String> {
 /// Read-only folders the runner may still need after start: the C runtime and libtorch's
 /// lazily loaded libraries, and what the standard library reads to size thread pools.
 fn readable_folders() -> Vec<&'static str> {
-    let mut folders = vec!["/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/proc/self", "/sys/devices/system/cpu", "/sys/fs/cgroup"];
+    let mut folders = vec![
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/etc/ld.so.cache",
+        "/proc/self",
+        "/sys/devices/system/cpu",
+        "/sys/fs/cgroup",
+    ];
     folders.extend(option_env!("MLDRILL_LIBTORCH_LIB"));
     folders
 }
 
 fn confine_filesystem() -> Result<String, landlock::RulesetError> {
-    use landlock::{ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, path_beneath_rules};
+    use landlock::{
+        ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
+        path_beneath_rules,
+    };
     let abi = ABI::V3;
-    let readable: Vec<&str> = readable_folders().into_iter().filter(|p| std::path::Path::new(p).exists()).collect();
+    let readable: Vec<&str> = readable_folders()
+        .into_iter()
+        .filter(|p| std::path::Path::new(p).exists())
+        .collect();
     let status = Ruleset::default()
         .handle_access(AccessFs::from_all(abi))?
         .create()?
@@ -103,7 +117,9 @@ fn confine_filesystem() -> Result<String, landlock::RulesetError> {
     Ok(match status.ruleset {
         RulesetStatus::FullyEnforced => "filesystem: read-only system folders".to_owned(),
         RulesetStatus::PartiallyEnforced => "filesystem: partly confined (old kernel)".to_owned(),
-        RulesetStatus::NotEnforced => "filesystem: not confined (no Landlock in this kernel)".to_owned(),
+        RulesetStatus::NotEnforced => {
+            "filesystem: not confined (no Landlock in this kernel)".to_owned()
+        }
     })
 }
 

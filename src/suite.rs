@@ -151,6 +151,18 @@ pub fn brief(value: &dyn Debug) -> String {
     }
 }
 
+/// Declares a [`Property`]: `property!("task/name", Invariant, check_fn)`.
+#[macro_export]
+macro_rules! property {
+    ($id:literal, $kind:ident, $check:path) => {
+        $crate::suite::Property {
+            id: $id,
+            kind: $crate::suite::Kind::$kind,
+            check: $check,
+        }
+    };
+}
+
 /// Fails a property with a formatted reason; use inside [`Ctx::for_all`] closures.
 #[macro_export]
 macro_rules! fail {

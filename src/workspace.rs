@@ -1,9 +1,14 @@
 //! Grading workspaces: a pristine copy of the parts of a checkout that build the runner
 //! (manifests, harness, spec, stubs), into which only candidate source files are placed.
+//!
+//! A grading *slot* is such a workspace kept warm in the cache folder, with its own
+//! target folder: it is re-synced before every grade, writing only files whose content
+//! changed, so cargo rebuilds only the candidate crates. One grade holds a slot's lock.
 
-use std::fs;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a workspace needs to build `mldrill-runner`; nothing else is copied (no `target/`,
 /// no `.git/`, no progress, no tests).
@@ -18,20 +23,30 @@ const PRISTINE: [&str; 8] = [
     ".cargo",
 ];
 
+/// Source files of the exercises a submission brings, by exercise id, paths relative to
+/// `exercises/<id>/src/`.
+pub type Sources = BTreeMap<String, BTreeMap<PathBuf, Vec<u8>>>;
+
 /// Copies the pristine parts of the checkout at `root` into `dest`. Symbolic links are
 /// not followed or copied.
 pub fn copy_pristine(root: &Path, dest: &Path) -> io::Result<()> {
+    sync_pristine(root, dest, &BTreeSet::new())
+}
+
+/// Makes `dest` hold the pristine parts of `root`, skipping the folders in `except`
+/// (relative paths), and writing only what differs.
+fn sync_pristine(root: &Path, dest: &Path, except: &BTreeSet<PathBuf>) -> io::Result<()> {
     fs::create_dir_all(dest)?;
     for entry in PRISTINE {
-        let from = root.join(entry);
-        if from.symlink_metadata().is_ok() {
-            copy_tree(&from, &dest.join(entry))?;
+        if root.join(entry).symlink_metadata().is_ok() {
+            sync_tree(root, dest, Path::new(entry), except)?;
         }
     }
     Ok(())
 }
 
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+/// Copies a file or folder (not following or copying symbolic links).
+pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     let kind = from.symlink_metadata()?.file_type();
     if kind.is_dir() {
         fs::create_dir_all(to)?;
@@ -40,7 +55,118 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
             copy_tree(&entry.path(), &to.join(entry.file_name()))?;
         }
     } else if kind.is_file() {
+        if let Some(dir) = to.parent() {
+            fs::create_dir_all(dir)?;
+        }
         fs::copy(from, to)?;
     }
     Ok(())
+}
+
+fn sync_tree(
+    root: &Path,
+    dest: &Path,
+    relative: &Path,
+    except: &BTreeSet<PathBuf>,
+) -> io::Result<()> {
+    if except.contains(relative) {
+        return Ok(());
+    }
+    let (from, to) = (root.join(relative), dest.join(relative));
+    let kind = from.symlink_metadata()?.file_type();
+    if kind.is_dir() {
+        fs::create_dir_all(&to)?;
+        let mut wanted = BTreeSet::new();
+        for entry in fs::read_dir(&from)? {
+            let name = entry?.file_name();
+            sync_tree(root, dest, &relative.join(&name), except)?;
+            wanted.insert(name);
+        }
+        remove_unwanted(&to, &wanted)?;
+    } else if kind.is_file() {
+        write_if_changed(&to, &fs::read(&from)?)?;
+    }
+    Ok(())
+}
+
+fn remove_unwanted(dir: &Path, wanted: &BTreeSet<std::ffi::OsString>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if !wanted.contains(&entry.file_name()) {
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(path)?
+            } else {
+                fs::remove_file(path)?
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(path, bytes)
+}
+
+/// A warm grading workspace, locked for one grade at a time.
+pub struct Slot {
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Slot {
+    /// Locks slot `index` under `cache`, waiting while another grade holds it.
+    pub fn acquire(cache: &Path, index: usize) -> io::Result<Slot> {
+        let dir = cache.join(format!("slot-{index}"));
+        fs::create_dir_all(&dir)?;
+        let lock = File::create(dir.join(".lock"))?;
+        lock.lock()?;
+        Ok(Slot { dir, _lock: lock })
+    }
+
+    pub fn workspace(&self) -> PathBuf {
+        self.dir.join("workspace")
+    }
+
+    pub fn target_dir(&self) -> PathBuf {
+        self.dir.join("target")
+    }
+
+    /// Makes the workspace the pristine checkout at `home` with `sources` in place of the
+    /// stubs of the exercises they belong to.
+    pub fn prepare(&self, home: &Path, sources: &Sources) -> io::Result<()> {
+        let workspace = self.workspace();
+        let src_of = |id: &str| PathBuf::from("exercises").join(id).join("src");
+        let replaced: BTreeSet<PathBuf> = sources.keys().map(|id| src_of(id)).collect();
+        sync_pristine(home, &workspace, &replaced)?;
+        for (id, files) in sources {
+            let src = workspace.join(src_of(id));
+            if src.exists() {
+                fs::remove_dir_all(&src)?; // a clean slate: no file of an earlier submission stays
+            }
+            for (file, bytes) in files {
+                write_if_changed(&src.join(file), bytes)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The folder grading slots live in: `$MLDRILL_CACHE`, else `$XDG_CACHE_HOME/mldrill/grading`,
+/// else `~/.cache/mldrill/grading`.
+pub fn default_cache() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MLDRILL_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("mldrill").join("grading")
 }

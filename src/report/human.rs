@@ -10,6 +10,7 @@ fn label(status: Status) -> &'static str {
         Status::Pass => "pass",
         Status::NotImplemented => "not implemented",
         Status::Fail => "FAIL",
+        Status::Rejected => "REJECTED",
         Status::Timeout => "TIMEOUT",
         Status::Memory => "OUT OF MEMORY",
         Status::Crashed => "CRASHED",
@@ -83,6 +84,27 @@ pub fn render(result: &ExerciseResult) -> String {
             "\nnext: implement task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",
             todo.id, result.exercise, result.exercise, todo.id
         );
+    }
+    out
+}
+
+/// A whole submission: its header, then each exercise's table.
+pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
+    let mut out = format!(
+        "{}: {}/{} points, seed {}, graded in {:.0} s\n",
+        result.submission, result.points, result.max_points, result.seed, result.grading_seconds
+    );
+    if let Some(error) = &result.error {
+        let _ = writeln!(out, "  could not be graded: {error}");
+    }
+    for ignored in &result.ignored {
+        let _ = writeln!(out, "  ignored: {ignored}");
+    }
+    for exercise in &result.exercises {
+        for violation in &exercise.policy {
+            let _ = writeln!(out, "  REJECTED {violation}");
+        }
+        out.push_str(&render(&exercise.result));
     }
     out
 }

@@ -1,0 +1,121 @@
+//! Grading many submissions: workers, each with its own warm grading slot, take the next
+//! submission until none is left, behind a progress bar. A broken submission yields a
+//! result with its error; only a broken environment stops the batch.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::catalog::Catalog;
+use crate::grader::{self, GradeOptions, SubmissionResult};
+use crate::runner::RunnerError;
+use crate::workspace::Slot;
+
+/// The submissions inside `dir`: folders, `.tar.gz`, `.tgz` and `.zip` files, by name;
+/// hidden entries and anything else are skipped.
+pub fn submissions_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        let kind = entry.file_type()?;
+        let archive = [".tar.gz", ".tgz", ".zip"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !name.starts_with('.') && (kind.is_dir() || (kind.is_file() && archive)) {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Grades `paths` with up to `jobs` workers; results come back in the order of `paths`.
+pub fn grade_all(
+    paths: &[PathBuf],
+    home: &Path,
+    catalog: &Catalog,
+    cache: &Path,
+    options: &GradeOptions,
+    jobs: usize,
+) -> Result<Vec<SubmissionResult>, RunnerError> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<SubmissionResult>>> = Mutex::new(vec![None; paths.len()]);
+    let failure: Mutex<Option<RunnerError>> = Mutex::new(None);
+    let progress = if options.quiet || paths.len() < 2 {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(paths.len() as u64)
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} graded, {elapsed} elapsed, eta {eta}  {msg}",
+        )
+        .expect("the template is valid"),
+    );
+    let worker_options = GradeOptions {
+        quiet: options.quiet || paths.len() > 1,
+        ..options.clone()
+    };
+    std::thread::scope(|scope| {
+        for worker in 0..jobs.clamp(1, paths.len().max(1)) {
+            let (next, results, failure, progress, worker_options) =
+                (&next, &results, &failure, &progress, &worker_options);
+            scope.spawn(move || {
+                let slot = match Slot::acquire(cache, worker) {
+                    Ok(slot) => slot,
+                    Err(source) => {
+                        *failure.lock().expect("no worker panics holding it") =
+                            Some(RunnerError::Spawn {
+                                path: cache.to_owned(),
+                                source,
+                            });
+                        return;
+                    }
+                };
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    if index >= paths.len()
+                        || failure
+                            .lock()
+                            .expect("no worker panics holding it")
+                            .is_some()
+                    {
+                        break;
+                    }
+                    progress.set_message(
+                        paths[index]
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    );
+                    match grader::grade(&paths[index], home, catalog, &slot, worker_options) {
+                        Ok(result) => {
+                            results.lock().expect("no worker panics holding it")[index] =
+                                Some(result)
+                        }
+                        Err(error) => {
+                            *failure.lock().expect("no worker panics holding it") = Some(error);
+                            break;
+                        }
+                    }
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    progress.finish_and_clear();
+    if let Some(error) = failure.into_inner().expect("workers are done") {
+        return Err(error);
+    }
+    Ok(results
+        .into_inner()
+        .expect("workers are done")
+        .into_iter()
+        .flatten()
+        .collect())
+}

@@ -1,0 +1,45 @@
+//! The batch summary: one row per submission, one points column per exercise.
+
+use crate::grader::SubmissionResult;
+
+pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "submission".to_owned(),
+        "points".to_owned(),
+        "max_points".to_owned(),
+        "all_passed".to_owned(),
+    ];
+    header.extend(exercise_ids.iter().cloned());
+    header.extend([
+        "seed".to_owned(),
+        "grading_seconds".to_owned(),
+        "error".to_owned(),
+    ]);
+    writer.write_record(&header)?;
+    for result in results {
+        let mut row = vec![
+            result.submission.clone(),
+            result.points.to_string(),
+            result.max_points.to_string(),
+            result.all_passed().to_string(),
+        ];
+        for id in exercise_ids {
+            let cell = result
+                .exercises
+                .iter()
+                .find(|e| &e.result.exercise == id)
+                .map(|e| e.result.points.to_string())
+                .unwrap_or_default();
+            row.push(cell);
+        }
+        row.extend([
+            result.seed.to_string(),
+            format!("{:.1}", result.grading_seconds),
+            result.error.clone().unwrap_or_default(),
+        ]);
+        writer.write_record(&row)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8"))
+}

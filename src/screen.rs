@@ -1,0 +1,290 @@
+//! Hands-on screens: the manifest an exported candidate workspace carries, which the
+//! grader reads back to know the exercises, the seed and when the screen was sent, and the
+//! export itself: statements, stubs, the spec and the reference-free properties only.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Exercise;
+
+/// The manifest's file name, at the root of an exported workspace.
+pub const MANIFEST_FILE: &str = "mldrill-screen.toml";
+
+/// What `mldrill screen export` recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenManifest {
+    pub format_version: u32,
+    /// The exercises the candidate was given, in order.
+    pub exercises: Vec<String>,
+    /// The seed grading uses unless told otherwise.
+    pub seed: u64,
+    /// The time allowed, in minutes.
+    pub minutes: u32,
+    /// When the workspace was exported, in seconds since the Unix epoch.
+    pub exported_at: u64,
+}
+
+/// Why a screen could not be exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0} already exists and is not empty; choose a new folder for --out")]
+    NotEmpty(PathBuf),
+    #[error("exercise '{0}' has no reference-free properties to export yet")]
+    NoInvariants(String),
+    #[error("failed to write the screen to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Writes a standalone workspace for a candidate into `out` and returns its manifest.
+pub fn export(
+    home: &Path,
+    exercises: &[&Exercise],
+    out: &Path,
+    minutes: u32,
+    seed: u64,
+) -> Result<ScreenManifest, ExportError> {
+    if out.exists()
+        && fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(ExportError::NotEmpty(out.to_owned()));
+    }
+    let mut invariants = Vec::new();
+    for exercise in exercises {
+        let ids = crate::exercises::invariant_ids(&exercise.id)
+            .ok_or_else(|| ExportError::NoInvariants(exercise.id.clone()))?;
+        invariants.push((*exercise, ids));
+    }
+    let exported_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let manifest = ScreenManifest {
+        format_version: 1,
+        exercises: exercises.iter().map(|e| e.id.clone()).collect(),
+        seed,
+        minutes,
+        exported_at,
+    };
+    write_workspace(home, &invariants, out, &manifest).map_err(|source| ExportError::Write {
+        path: out.to_owned(),
+        source,
+    })?;
+    Ok(manifest)
+}
+
+fn write_workspace(
+    home: &Path,
+    invariants: &[(&Exercise, Vec<&str>)],
+    out: &Path,
+    manifest: &ScreenManifest,
+) -> io::Result<()> {
+    let write = |relative: &str, text: &str| -> io::Result<()> {
+        let path = out.join(relative);
+        fs::create_dir_all(path.parent().expect("paths under out have a parent"))?;
+        fs::write(path, text)
+    };
+    for shared in [
+        "exercises/spec",
+        "scripts/setup.sh",
+        "build/rpath.rs",
+        ".cargo/config.toml",
+        "Cargo.lock",
+    ] {
+        copy_tree(&home.join(shared), &out.join(shared))?;
+    }
+    let ids: Vec<&str> = manifest.exercises.iter().map(String::as_str).collect();
+    for id in &ids {
+        for part in ["README.md", "Cargo.toml", "src"] {
+            let relative = format!("exercises/{id}/{part}");
+            copy_tree(&home.join(&relative), &out.join(&relative))?;
+        }
+    }
+    write(
+        MANIFEST_FILE,
+        &toml::to_string(manifest).expect("the manifest serializes"),
+    )?;
+    write("Cargo.toml", &workspace_manifest(&ids))?;
+    write(".gitignore", "/target\n/.libtorch\n")?;
+    write("Makefile", MAKEFILE)?;
+    write("README.md", &instructions(invariants, manifest))?;
+    write("checks/Cargo.toml", &checks_manifest(&ids))?;
+    write(
+        "checks/src/lib.rs",
+        "//! Reference-free properties of your exercises, run by `make test`.\n\npub mod suite;\n",
+    )?;
+    let framework = fs::read_to_string(home.join("src/suite.rs"))?;
+    write("checks/src/suite.rs", &with_modules(&framework, &ids))?;
+    copy_tree(
+        &home.join("src/suite/stats.rs"),
+        &out.join("checks/src/suite/stats.rs"),
+    )?;
+    for (exercise, properties) in invariants {
+        let id = &exercise.id;
+        copy_tree(
+            &home.join(format!("src/suite/{id}/invariant.rs")),
+            &out.join(format!("checks/src/suite/{id}.rs")),
+        )?;
+        write(
+            &format!("checks/tests/{id}.rs"),
+            &test_file(id, properties, manifest.seed),
+        )?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    crate::workspace::copy_tree(from, to)
+}
+
+/// The framework's module list, cut down to the exported exercises.
+fn with_modules(framework: &str, ids: &[&str]) -> String {
+    let mut out = String::new();
+    let mut declared = false;
+    for line in framework.lines() {
+        if line.starts_with("pub mod ") && line.ends_with(';') {
+            if !declared {
+                for id in ids {
+                    out.push_str(&format!("pub mod {id};\n"));
+                }
+                out.push_str("pub mod stats;\n");
+                declared = true;
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn workspace_manifest(ids: &[&str]) -> String {
+    let members: Vec<String> = ["exercises/spec".to_owned()]
+        .into_iter()
+        .chain(ids.iter().map(|id| format!("exercises/{id}")))
+        .chain(["checks".to_owned()])
+        .collect();
+    format!(
+        r#"[workspace]
+members = [{members}]
+resolver = "3"
+
+[workspace.package]
+edition = "2024"
+rust-version = "1.89"
+license = "MIT OR Apache-2.0"
+
+[workspace.dependencies]
+tch = "0.26"
+ndarray = "0.16"
+rand = "0.9"
+thiserror = "2"
+mldrill-spec = {{ path = "exercises/spec" }}
+
+[workspace.lints.rust]
+unsafe_code = "forbid"
+
+[profile.dev.package."*"]
+opt-level = 2
+"#,
+        members = members
+            .iter()
+            .map(|m| format!("\"{m}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn checks_manifest(ids: &[&str]) -> String {
+    let mut text = String::from(
+        r#"[package]
+name = "mldrill-checks"
+version = "0.1.0"
+edition.workspace = true
+license.workspace = true
+publish = false
+build = "../build/rpath.rs"
+
+[dependencies]
+mldrill-spec.workspace = true
+tch.workspace = true
+rand.workspace = true
+proptest = "1.6"
+serde = { version = "1", features = ["derive"] }
+
+[dev-dependencies]
+"#,
+    );
+    for id in ids {
+        text.push_str(&format!("{id} = {{ path = \"../exercises/{id}\" }}\n"));
+    }
+    text
+}
+
+fn test_file(id: &str, properties: &[&str], seed: u64) -> String {
+    let mut text = format!(
+        r#"//! The reference-free properties of `{id}`, run against your code. The properties that
+//! compare with the reference stay hidden and run when your work is graded.
+
+use mldrill_checks::suite::{id}::properties;
+
+const SEED: u64 = {seed};
+const CASES: u32 = 64;
+
+fn check(id: &str) {{
+    let property = properties().into_iter().find(|p| p.id == id).expect("a known property");
+    if let Err(failure) = property.run(&{id}::Candidate, SEED, CASES) {{
+        panic!("{{id}}: {{}}\n  minimal counterexample: {{}}", failure.reason, failure.counterexample.unwrap_or_default());
+    }}
+}}
+"#
+    );
+    for property in properties {
+        let name = property.replace('/', "_");
+        text.push_str(&format!(
+            "\n#[test]\nfn {name}() {{\n    check(\"{property}\");\n}}\n"
+        ));
+    }
+    text
+}
+
+const MAKEFILE: &str = "# make setup: install libtorch (once per machine); make test: run the visible properties.\n\
+.PHONY: setup test\n\
+setup:\n\t@bash scripts/setup.sh\n\
+test: setup\n\tcargo test --workspace\n";
+
+fn instructions(invariants: &[(&Exercise, Vec<&str>)], manifest: &ScreenManifest) -> String {
+    let mut text = format!(
+        "# Hands-on exercise\n\nYou have **{} minutes**. Work through the exercises below in order; each has several \
+         tasks that earn points separately, so a partial solution counts. Correctness matters most, then clarity, then speed.\n\n",
+        manifest.minutes
+    );
+    text.push_str("## Setup\n\n```sh\nmake test   # installs libtorch once (about 4.7 GB), then runs the visible properties\n```\n\n");
+    text.push_str("`make setup` installs PyTorch's libtorch into your cache folder; if you already have libtorch 2.13, export `LIBTORCH` first.\n\n");
+    text.push_str("## Exercises\n\n");
+    for (exercise, properties) in invariants {
+        text.push_str(&format!(
+            "- **{}**: read `exercises/{}/README.md`, edit `exercises/{}/src/lib.rs` ({} visible properties in `checks/tests/{}.rs`).\n",
+            exercise.title, exercise.id, exercise.id, properties.len(), exercise.id
+        ));
+    }
+    text.push_str(
+        "\n## Rules\n\n\
+         - Only `exercises/<id>/src/**/*.rs` is graded; every other file is replaced by the grader's own copy.\n\
+         - The visible properties need no reference solution; grading also runs hidden properties that compare your \
+         results with a reference, and times your code against it.\n\
+         - Code that uses `unsafe`, `include!`-style macros, `#[path]`, `extern` blocks or \
+         `std::{fs, net, process, env, os}` is rejected without being built.\n\
+         - When you are done, send the whole folder back (or a `.zip` / `.tar.gz` of it).\n",
+    );
+    text
+}
