@@ -27,6 +27,13 @@ pub trait BoundSuite {
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>>;
+
+    /// One call of benchmark `bench` for `implementation` (`candidate` or `reference`), on
+    /// inputs built once; `None` when the exercise has no such benchmark.
+    fn workload<'a>(&'a self, bench: &str, implementation: &str) -> Option<Box<dyn FnMut() + 'a>> {
+        let _ = (bench, implementation);
+        None
+    }
 }
 
 /// The runner's command line; only the CLI calls it.
@@ -53,6 +60,10 @@ struct RunnerArgs {
     address_space_mib: u64,
     #[arg(long, default_value_t = Limits::default().cpu_seconds)]
     cpu_seconds: u64,
+    /// Time the candidate against the reference on this benchmark instead of running
+    /// properties.
+    #[arg(long)]
+    bench: Option<String>,
     /// Print the exercise's property ids, one a line, and exit.
     #[arg(long)]
     list: bool,
@@ -110,6 +121,13 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     if send(hello).is_err() {
         return ExitCode::from(2);
     }
+    if let Some(bench) = &args.bench {
+        let message = measure(*suite, bench);
+        return match send(message).and_then(|()| send(Message::Done {})) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(2),
+        };
+    }
     for property in &properties {
         let Some(result) = suite.run(&args.implementation, property, args.seed, args.cases) else {
             eprintln!(
@@ -138,6 +156,37 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     match send(Message::Done {}) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(2),
+    }
+}
+
+fn measure(suite: &dyn BoundSuite, bench: &str) -> Message {
+    let outcome = match (
+        suite.workload(bench, "candidate"),
+        suite.workload(bench, "reference"),
+    ) {
+        (Some(mut candidate), Some(mut reference)) => {
+            crate::timing::compare(&mut *candidate, &mut *reference)
+        }
+        _ => Err(format!(
+            "exercise {} has no benchmark '{bench}'",
+            suite.exercise()
+        )),
+    };
+    match outcome {
+        Ok(c) => Message::Bench {
+            bench: bench.to_owned(),
+            ratio: Some(c.ratio),
+            candidate_ns: Some(c.candidate_ns),
+            reference_ns: Some(c.reference_ns),
+            error: None,
+        },
+        Err(error) => Message::Bench {
+            bench: bench.to_owned(),
+            ratio: None,
+            candidate_ns: None,
+            reference_ns: None,
+            error: Some(error),
+        },
     }
 }
 

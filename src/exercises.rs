@@ -2,11 +2,14 @@
 //! mutants and a candidate, behind the one [`BoundSuite`] interface the runner uses.
 
 use mldrill_spec::dataloader::DataLoader;
+use mldrill_spec::ngram::NgramCounter;
 
 use crate::child::BoundSuite;
 use crate::mutants::dataloader::{Flaw, Mutant};
+use crate::mutants::ngram as ngram_mutants;
 use crate::reference::dataloader::Reference;
-use crate::suite::{Failure, dataloader};
+use crate::reference::ngram as ngram_reference;
+use crate::suite::{Failure, dataloader, ngram};
 
 /// The dataloader suite, with the candidate the runner was linked against.
 pub struct Dataloader<C: DataLoader + 'static>(pub C);
@@ -45,6 +48,25 @@ impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
             .find(|p| p.id == property)?;
         Some(property.run(imp, seed, cases))
     }
+
+    /// `collate`: gather 256 random rows of a 100,000 x 256 f32 dataset, as the criterion
+    /// bench does.
+    fn workload<'a>(&'a self, bench: &str, implementation: &str) -> Option<Box<dyn FnMut() + 'a>> {
+        const ROWS: i64 = 100_000;
+        const FEATURES: i64 = 256;
+        let imp: &'a dyn DataLoader = match (bench, implementation) {
+            ("collate", "candidate") => &self.0,
+            ("collate", "reference") => &Reference,
+            _ => return None,
+        };
+        let features = tch::Tensor::arange(ROWS * FEATURES, (tch::Kind::Float, tch::Device::Cpu))
+            .reshape([ROWS, FEATURES]);
+        let labels = tch::Tensor::arange(ROWS, (tch::Kind::Int64, tch::Device::Cpu));
+        let indices = Reference.epoch_permutation(ROWS as usize, 7, 0)[..256].to_vec();
+        Some(Box::new(move || {
+            let _ = std::hint::black_box(imp.collate(&features, &labels, &indices));
+        }))
+    }
 }
 
 /// The ids of an exercise's reference-free properties, the ones a screen exports; `None`
@@ -55,7 +77,48 @@ pub fn invariant_ids(exercise: &str) -> Option<Vec<&'static str>> {
             .iter()
             .map(|p| p.id)
             .collect(),
+        "ngram" => crate::suite::ngram::invariant::properties()
+            .iter()
+            .map(|p| p.id)
+            .collect(),
         _ => return None,
     };
     Some(ids)
+}
+
+/// The n-gram suite, with the candidate the runner was linked against.
+pub struct Ngram<C: NgramCounter + 'static>(pub C);
+
+impl<C: NgramCounter + 'static> BoundSuite for Ngram<C> {
+    fn exercise(&self) -> &'static str {
+        "ngram"
+    }
+
+    fn property_ids(&self) -> Vec<&'static str> {
+        ngram::properties().iter().map(|p| p.id).collect()
+    }
+
+    fn run(
+        &self,
+        implementation: &str,
+        property: &str,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>> {
+        let mutant;
+        let imp: &dyn NgramCounter = match implementation {
+            "candidate" => &self.0,
+            "reference" => &ngram_reference::Reference,
+            other => {
+                let name = other.strip_prefix("mutant:")?;
+                let (_, flaw) = ngram_mutants::Flaw::ALL
+                    .into_iter()
+                    .find(|(_, f)| format!("{f:?}") == name)?;
+                mutant = ngram_mutants::Mutant(flaw);
+                &mutant
+            }
+        };
+        let property = ngram::properties().into_iter().find(|p| p.id == property)?;
+        Some(property.run(imp, seed, cases))
+    }
 }

@@ -34,6 +34,53 @@ pub struct ExerciseResult {
     pub points: u32,
     pub max_points: u32,
     pub tasks: Vec<TaskResult>,
+    /// The benchmark against the reference, when it was graded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performance: Option<Performance>,
+}
+
+/// The performance grade: the candidate's time over the reference's on the manifest's
+/// benchmark, scored linearly between the manifest's full-marks and zero-marks ratios.
+#[derive(Debug, Clone, Serialize)]
+pub struct Performance {
+    pub bench: String,
+    /// Candidate time / reference time (median of alternating rounds); absent when not measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    pub points: u32,
+    pub max_points: u32,
+    pub message: String,
+}
+
+impl Performance {
+    /// Points for `ratio` under `rubric`: full at or below `full_marks_ratio`, none at or
+    /// above `zero_marks_ratio`, linear in between (rounded down).
+    pub fn scored(rubric: &crate::catalog::Performance, ratio: f64) -> Self {
+        let span = (rubric.zero_marks_ratio - rubric.full_marks_ratio).max(f64::EPSILON);
+        let share = ((rubric.zero_marks_ratio - ratio) / span).clamp(0.0, 1.0);
+        let points = (f64::from(rubric.points) * share).floor() as u32;
+        Self {
+            bench: rubric.bench.clone(),
+            ratio: Some(ratio),
+            points,
+            max_points: rubric.points,
+            message: format!(
+                "{ratio:.2}x the reference's time (full marks at {:.2}x, none at {:.2}x)",
+                rubric.full_marks_ratio, rubric.zero_marks_ratio
+            ),
+        }
+    }
+
+    /// No points, and why.
+    pub fn unscored(rubric: &crate::catalog::Performance, message: String) -> Self {
+        Self {
+            bench: rubric.bench.clone(),
+            ratio: None,
+            points: 0,
+            max_points: rubric.points,
+            message,
+        }
+    }
 }
 
 impl TaskResult {
@@ -100,7 +147,16 @@ impl ExerciseResult {
             points: tasks.iter().map(|t| t.points).sum(),
             max_points: tasks.iter().map(|t| t.max_points).sum(),
             tasks,
+            performance: None,
         }
+    }
+
+    /// Adds the performance grade to the points.
+    pub fn with_performance(mut self, performance: Performance) -> Self {
+        self.points += performance.points;
+        self.max_points += performance.max_points;
+        self.performance = Some(performance);
+        self
     }
 
     pub fn all_passed(&self) -> bool {
@@ -157,6 +213,27 @@ mod tests {
             String::new(),
         );
         assert_eq!(crashed.status, Status::Crashed);
+    }
+
+    #[test]
+    fn performance_is_linear_between_the_manifest_ratios() {
+        let rubric = crate::catalog::Performance {
+            bench: "b".into(),
+            points: 10,
+            full_marks_ratio: 1.25,
+            zero_marks_ratio: 4.0,
+        };
+        let points = |ratio| Performance::scored(&rubric, ratio).points;
+        assert_eq!(
+            (
+                points(0.5),
+                points(1.25),
+                points(2.625),
+                points(4.0),
+                points(9.0)
+            ),
+            (10, 10, 5, 0, 0)
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Exercise};
-use crate::grade::{ExerciseResult, TaskResult};
+use crate::grade::{ExerciseResult, Performance, TaskResult};
 use crate::policy::{self, Violation};
-use crate::runner::{Build, BuildPlan, Request, Runner, RunnerError, Status};
+use crate::runner::{BenchOutcome, Build, BuildPlan, Request, Runner, RunnerError, Status};
 use crate::sandbox::Limits;
 use crate::submission::Submission;
 use crate::workspace::Slot;
@@ -133,7 +133,10 @@ pub fn grade(
             .map(|edit| edit.saturating_sub(manifest.exported_at) / 60);
     }
     let exercises = chosen_exercises(catalog, &submission, options);
-    if exercises.is_empty() {
+    if !exercises
+        .iter()
+        .any(|e| submission.sources.contains_key(&e.id))
+    {
         result.error = Some(format!(
             "no candidate sources found: expected exercises/<id>/src/*.rs for one of: {}",
             catalog
@@ -149,11 +152,9 @@ pub fn grade(
     let mut sources = crate::workspace::Sources::new();
     let mut rejected = Vec::new();
     for exercise in &exercises {
-        let files = submission
-            .sources
-            .get(&exercise.id)
-            .cloned()
-            .unwrap_or_default();
+        let Some(files) = submission.sources.get(&exercise.id).cloned() else {
+            continue; // graded below as missing
+        };
         let violations: Vec<Violation> = files
             .iter()
             .flat_map(|(file, bytes)| {
@@ -178,35 +179,40 @@ pub fn grade(
         Some(build(home, slot, &sources, options)?)
     };
     for exercise in &exercises {
-        let graded =
-            if let Some((_, violations)) = rejected.iter().find(|(e, _)| e.id == exercise.id) {
-                let message = format!("rejected by the source policy: {}", violations[0]);
-                let tasks = exercise
-                    .tasks
-                    .iter()
-                    .map(|t| TaskResult::all(t, Status::Rejected, &message))
-                    .collect();
-                GradedExercise {
-                    result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
-                    policy: violations.clone(),
-                }
-            } else {
-                let tasks = match runner
-                    .as_ref()
-                    .expect("built when any exercise passed the policy")
-                {
-                    Ok(runner) => run_tasks(runner, exercise, seed, options)?,
-                    Err(log) => exercise
-                        .tasks
-                        .iter()
-                        .map(|t| TaskResult::all(t, Status::Error, log))
-                        .collect(),
-                };
-                GradedExercise {
-                    result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
-                    policy: Vec::new(),
-                }
-            };
+        let graded = if !submission.sources.contains_key(&exercise.id) {
+            let message = format!(
+                "no sources submitted: expected exercises/{}/src/*.rs",
+                exercise.id
+            );
+            let tasks = exercise
+                .tasks
+                .iter()
+                .map(|t| TaskResult::all(t, Status::Error, &message))
+                .collect();
+            GradedExercise {
+                result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
+                policy: Vec::new(),
+            }
+        } else if let Some((_, violations)) = rejected.iter().find(|(e, _)| e.id == exercise.id) {
+            let message = format!("rejected by the source policy: {}", violations[0]);
+            let tasks = exercise
+                .tasks
+                .iter()
+                .map(|t| TaskResult::all(t, Status::Rejected, &message))
+                .collect();
+            GradedExercise {
+                result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
+                policy: violations.clone(),
+            }
+        } else {
+            let built = runner
+                .as_ref()
+                .expect("built when any exercise passed the policy");
+            GradedExercise {
+                result: grade_built(built, exercise, seed, options)?,
+                policy: Vec::new(),
+            }
+        };
         result.points += graded.result.points;
         result.max_points += graded.result.max_points;
         result.exercises.push(graded);
@@ -258,6 +264,75 @@ fn build(
         Build::Ready(runner) => Ok(runner),
         Build::Failed(log) => Err(format!("the code did not compile:\n{log}")),
     })
+}
+
+/// An exercise that passed the policy: its tasks, then its benchmark; or the compiler's
+/// complaint for every task.
+fn grade_built(
+    built: &Result<Runner, String>,
+    exercise: &Exercise,
+    seed: u64,
+    options: &GradeOptions,
+) -> Result<ExerciseResult, RunnerError> {
+    let runner = match built {
+        Ok(runner) => runner,
+        Err(log) => {
+            let tasks = exercise
+                .tasks
+                .iter()
+                .map(|t| TaskResult::all(t, Status::Error, log))
+                .collect();
+            return Ok(ExerciseResult::new(
+                exercise,
+                "candidate",
+                seed,
+                options.cases,
+                tasks,
+            ));
+        }
+    };
+    let tasks = run_tasks(runner, exercise, seed, options)?;
+    let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks);
+    Ok(
+        match performance(runner, exercise, &graded.tasks, options)? {
+            Some(performance) => graded.with_performance(performance),
+            None => graded,
+        },
+    )
+}
+
+/// The benchmark, once the task it times passes (every task, when the bench is not a task
+/// id): a fast wrong answer earns nothing. `None` for an exercise without a benchmark.
+fn performance(
+    runner: &Runner,
+    exercise: &Exercise,
+    tasks: &[TaskResult],
+    options: &GradeOptions,
+) -> Result<Option<Performance>, RunnerError> {
+    let rubric = &exercise.performance;
+    let gate: Vec<&TaskResult> = match tasks.iter().find(|t| t.id == rubric.bench) {
+        Some(task) => vec![task],
+        None => tasks.iter().collect(),
+    };
+    if let Some(blocking) = gate.iter().find(|t| t.status != Status::Pass) {
+        let message = format!("not measured: task `{}` must pass first", blocking.id);
+        return Ok(Some(Performance::unscored(rubric, message)));
+    }
+    Ok(
+        match runner.bench(
+            &exercise.id,
+            &rubric.bench,
+            &options.limits,
+            options.wall_clock,
+        )? {
+            BenchOutcome::Measured { ratio, .. } => Some(Performance::scored(rubric, ratio)),
+            BenchOutcome::Failed(why) if why.contains("has no benchmark") => None,
+            BenchOutcome::Failed(why) => Some(Performance::unscored(
+                rubric,
+                format!("not measured: {why}"),
+            )),
+        },
+    )
 }
 
 fn run_tasks(

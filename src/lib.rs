@@ -22,4 +22,5 @@ pub mod sandbox;
 pub mod screen;
 pub mod submission;
 pub mod suite;
+pub mod timing;
 pub mod workspace;

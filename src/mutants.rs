@@ -2,3 +2,4 @@
 //! the project's tests prove that the suite catches every one of them.
 
 pub mod dataloader;
+pub mod ngram;

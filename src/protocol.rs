@@ -40,6 +40,19 @@ pub enum Message {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         counterexample: Option<String>,
     },
+    /// A benchmark's outcome: the candidate's and the reference's time per call, and the
+    /// median ratio of alternating rounds; or why it could not be measured.
+    Bench {
+        bench: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        candidate_ns: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference_ns: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// Last line: every requested property was reported.
     Done {},
 }

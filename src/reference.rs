@@ -2,3 +2,4 @@
 //! candidates against and the yardstick the benchmarks time them against.
 
 pub mod dataloader;
+pub mod ngram;

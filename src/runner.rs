@@ -198,35 +198,83 @@ impl Runner {
     /// Runs the requested properties in one child and returns a verdict for each, in
     /// request order. Never fails on what the child does; only on failing to start it.
     pub fn run(&self, request: &Request) -> Result<Run, RunnerError> {
+        let mut args = vec![
+            "--implementation".to_owned(),
+            request.implementation.to_owned(),
+        ];
+        args.extend([
+            "--seed".to_owned(),
+            request.seed.to_string(),
+            "--cases".to_owned(),
+            request.cases.to_string(),
+        ]);
+        for property in request.properties {
+            args.extend(["--property".to_owned(), property.clone()]);
+        }
+        let (records, ending, output) =
+            self.converse(request.exercise, &args, &request.limits, request.wall_clock)?;
+        Ok(Run {
+            verdicts: verdicts(request, records, &ending),
+            output,
+        })
+    }
+
+    /// Times the candidate against the reference on `bench`, in one runner under the
+    /// same limits as the properties.
+    pub fn bench(
+        &self,
+        exercise: &str,
+        bench: &str,
+        limits: &Limits,
+        wall_clock: Duration,
+    ) -> Result<BenchOutcome, RunnerError> {
+        let args = ["--bench".to_owned(), bench.to_owned()];
+        let (records, ending, _output) = self.converse(exercise, &args, limits, wall_clock)?;
+        let measured = records.ok().and_then(|(messages, _)| {
+            messages.into_iter().find_map(|m| match m {
+                Message::Bench {
+                    ratio: Some(ratio),
+                    candidate_ns: Some(c),
+                    reference_ns: Some(r),
+                    ..
+                } => Some(BenchOutcome::Measured {
+                    ratio,
+                    candidate_ns: c,
+                    reference_ns: r,
+                }),
+                Message::Bench {
+                    error: Some(error), ..
+                } => Some(BenchOutcome::Failed(error)),
+                _ => None,
+            })
+        });
+        Ok(measured.unwrap_or_else(|| {
+            BenchOutcome::Failed(format!("{}: {}", ending.status.as_str(), ending.reason))
+        }))
+    }
+
+    /// Starts the runner for `exercise` with `args` under `limits`, and collects what it
+    /// reported, how it ended and what it printed.
+    fn converse(
+        &self,
+        exercise: &str,
+        args: &[String],
+        limits: &Limits,
+        wall_clock: Duration,
+    ) -> Result<(Records, Ending, String), RunnerError> {
         let mut command = Command::new(&self.executable);
         command
-            .args([
-                "--exercise",
-                request.exercise,
-                "--implementation",
-                request.implementation,
-            ])
-            .args([
-                "--seed",
-                &request.seed.to_string(),
-                "--cases",
-                &request.cases.to_string(),
-            ])
-            .args(["--memory-mib", &request.limits.memory_mib.to_string()])
-            .args([
-                "--address-space-mib",
-                &request.limits.address_space_mib.to_string(),
-            ])
-            .args(["--cpu-seconds", &request.limits.cpu_seconds.to_string()])
+            .args(["--exercise", exercise])
+            .args(args)
+            .args(["--memory-mib", &limits.memory_mib.to_string()])
+            .args(["--address-space-mib", &limits.address_space_mib.to_string()])
+            .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for property in request.properties {
-            command.args(["--property", property]);
-        }
         let started = Instant::now();
         let mut child = command.spawn().map_err(|source| RunnerError::Spawn {
             path: self.executable.clone(),
@@ -237,7 +285,7 @@ impl Runner {
         let records = thread::spawn(move || read_protocol(stdout));
         let output = thread::spawn(move || read_capped(stderr, OUTPUT_CAP));
 
-        let ended = child.wait_timeout(request.wall_clock).ok().flatten();
+        let ended = child.wait_timeout(wall_clock).ok().flatten();
         let timed_out = ended.is_none();
         if timed_out {
             let _ = child.kill();
@@ -248,11 +296,19 @@ impl Runner {
             .unwrap_or_else(|_| Err("protocol reader panicked".into()));
         let output = output.join().unwrap_or_default();
         let ending = Ending::classify(timed_out, status, &output, started.elapsed());
-        Ok(Run {
-            verdicts: verdicts(request, records, &ending),
-            output,
-        })
+        Ok((records, ending, output))
     }
+}
+
+/// What timing the candidate against the reference came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BenchOutcome {
+    Measured {
+        ratio: f64,
+        candidate_ns: f64,
+        reference_ns: f64,
+    },
+    Failed(String),
 }
 
 /// The lines of cargo's output that explain a failed build, capped.
@@ -321,7 +377,7 @@ fn read_protocol(stdout: impl Read) -> Records {
             Message::Hello { .. } => return Err("a second hello".into()),
             _ if messages.is_empty() => return Err("the runner did not start with hello".into()),
             Message::Done {} => done = true,
-            Message::Result { .. } => {}
+            Message::Result { .. } | Message::Bench { .. } => {}
         }
         messages.push(message);
     }

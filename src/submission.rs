@@ -228,6 +228,16 @@ fn read_tar(
         }
         let mut entry = entry.map_err(bad)?;
         let relative = entry.path().map_err(bad)?.into_owned();
+        if relative
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            submission.ignored.push(format!(
+                "{} (escapes the archive, ignored)",
+                relative.display()
+            ));
+            continue;
+        }
         let kind = entry.header().entry_type();
         if !kind.is_file() {
             if kind.is_symlink() || kind.is_hard_link() {

@@ -5,6 +5,7 @@
 //! unique) or *invariant* (it needs no reference; these are the ones a candidate may see).
 
 pub mod dataloader;
+pub mod ngram;
 pub mod stats;
 
 use std::any::Any;

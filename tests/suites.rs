@@ -2,9 +2,12 @@
 //! least one property of the task it belongs to.
 
 use mldrill::mutants::dataloader::{Flaw, Mutant};
+use mldrill::mutants::ngram as ngram_mutants;
 use mldrill::reference::dataloader::Reference;
-use mldrill::suite::{Failure, dataloader};
+use mldrill::reference::ngram as ngram_reference;
+use mldrill::suite::{Failure, dataloader, ngram};
 use mldrill_spec::dataloader::DataLoader;
+use mldrill_spec::ngram::NgramCounter;
 
 const SEED: u64 = 20_261_122;
 const CASES: u32 = 64;
@@ -53,4 +56,91 @@ fn every_dataloader_mutant_is_caught_by_its_task() {
         }
     }
     assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+}
+
+fn ngram_failures(imp: &(dyn NgramCounter + 'static), task: &str) -> Vec<(&'static str, Failure)> {
+    ngram::properties()
+        .into_iter()
+        .filter(|p| p.task() == task)
+        .filter_map(|p| p.run(imp, SEED, CASES).err().map(|f| (p.id, f)))
+        .collect()
+}
+
+const NGRAM_TASKS: [&str; 7] = [
+    "words",
+    "padding",
+    "chars",
+    "topk",
+    "matrix",
+    "stream",
+    "contamination",
+];
+
+#[test]
+fn reference_ngram_passes_every_property() {
+    quiet_panics();
+    for task in NGRAM_TASKS {
+        let failed = ngram_failures(&ngram_reference::Reference, task);
+        assert!(failed.is_empty(), "reference fails {task}: {failed:#?}");
+    }
+}
+
+#[test]
+fn every_ngram_mutant_is_caught_by_its_task() {
+    quiet_panics();
+    let mut missed = Vec::new();
+    for (task, flaw) in ngram_mutants::Flaw::ALL {
+        let failed = ngram_failures(&ngram_mutants::Mutant(flaw), task);
+        if failed.is_empty() {
+            missed.push((task, flaw));
+        } else {
+            eprintln!(
+                "{flaw:?} caught by {:?}",
+                failed.iter().map(|f| f.0).collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+}
+
+#[test]
+fn every_ngram_task_has_a_mutant_and_both_kinds_of_property() {
+    let properties = ngram::properties();
+    for task in NGRAM_TASKS {
+        assert!(
+            ngram_mutants::Flaw::ALL.iter().any(|(t, _)| *t == task),
+            "{task} has no mutant"
+        );
+        for kind in [
+            mldrill::suite::Kind::Differential,
+            mldrill::suite::Kind::Invariant,
+        ] {
+            assert!(
+                properties
+                    .iter()
+                    .any(|p| p.task() == task && p.kind == kind),
+                "{task} has no {kind:?} property"
+            );
+        }
+    }
+}
+
+#[test]
+fn ngram_manifest_lists_exactly_the_suite_properties_of_each_task() {
+    let catalog = mldrill::catalog::Catalog::load(std::path::Path::new("exercises")).unwrap();
+    let exercise = catalog.get("ngram").unwrap();
+    let properties = ngram::properties();
+    for task in &exercise.tasks {
+        let mut listed: Vec<&str> = task.properties.iter().map(String::as_str).collect();
+        let mut suite: Vec<&str> = properties
+            .iter()
+            .filter(|p| p.task() == task.id)
+            .map(|p| p.id)
+            .collect();
+        listed.sort_unstable();
+        suite.sort_unstable();
+        assert_eq!(listed, suite, "task {}", task.id);
+    }
+    let tasks: Vec<&str> = exercise.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(tasks, NGRAM_TASKS);
 }

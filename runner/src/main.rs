@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use mldrill::exercises::Dataloader;
+use mldrill::exercises::{Dataloader, Ngram};
 
 fn main() -> ExitCode {
-    mldrill::child::main(&[&Dataloader(dataloader::Candidate)])
+    mldrill::child::main(&[&Dataloader(dataloader::Candidate), &Ngram(ngram::Candidate)])
 }

@@ -5,6 +5,7 @@
 //! is read-only to candidates: the grader always uses its own copy.
 
 pub mod dataloader;
+pub mod ngram;
 
 pub use ndarray;
 pub use tch;
