@@ -26,3 +26,12 @@ lint: setup
 
 bench: setup
 	$(CARGO) bench --bench dataloader
+
+# The n-gram bench, then scikit-learn's CountVectorizer on the same corpus (installed into
+# the mldrill venv once). MLDRILL_NGRAM_MB=100 make bench-ngram for a 100 MB corpus.
+MLDRILL_PYTHON := $${XDG_CACHE_HOME:-$$HOME/.cache}/mldrill/torch-2.13.0/bin/python
+.PHONY: bench-ngram
+bench-ngram: setup
+	$(MLDRILL_PYTHON) -c "import sklearn" 2>/dev/null || $(MLDRILL_PYTHON) -m pip install scikit-learn
+	$(CARGO) bench --bench ngram
+	$(MLDRILL_PYTHON) scripts/bench_ngram_peers.py

@@ -364,6 +364,7 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
         workspace: root,
         home: root,
         target_dir: None,
+        time_limit: crate::runner::BUILD_TIME_LIMIT,
         quiet: options.quiet,
     };
     let runner = match Runner::build(&plan)? {

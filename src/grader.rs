@@ -258,6 +258,7 @@ fn build(
         workspace: &workspace,
         home,
         target_dir: Some(&target),
+        time_limit: crate::runner::BUILD_TIME_LIMIT,
         quiet: options.quiet,
     };
     Ok(match Runner::build(&plan)? {

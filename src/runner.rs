@@ -99,6 +99,10 @@ pub struct Request<'a> {
     pub wall_clock: Duration,
 }
 
+/// How long a build of the runner may take: long enough for a cold build of libtorch's
+/// bindings on a small machine, short enough to stop a compile-time bomb.
+pub const BUILD_TIME_LIMIT: Duration = Duration::from_secs(20 * 60);
+
 /// Most bytes of the runner's own output (what candidate code prints) kept for reports.
 pub const OUTPUT_CAP: usize = 64 * 1024;
 /// Most bytes accepted on the protocol pipe before the runner is stopped as broken.
@@ -129,6 +133,9 @@ pub struct BuildPlan<'a> {
     /// two workspaces of the same layout: cargo hashes path packages by their place in
     /// the workspace, so their artifacts would overwrite each other.
     pub target_dir: Option<&'a Path>,
+    /// The longest a build may take: a cold one compiles libtorch's bindings (minutes); a
+    /// submission whose code takes longer to compile (a const-evaluation bomb) is stopped.
+    pub time_limit: Duration,
     pub quiet: bool,
 }
 
@@ -168,20 +175,37 @@ impl Runner {
         if quiet {
             command.arg("--quiet");
         }
+        // Its own process group, so that a build stopped at the limit takes rustc with it.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(RunnerError::CargoMissing)?;
         let stderr = child.stderr.take().expect("stderr is piped");
-        let mut log = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !quiet
-                && (line.trim_start().starts_with("Compiling")
-                    || line.trim_start().starts_with("Finished"))
-            {
-                eprintln!("{line}");
+        let log = thread::spawn(move || {
+            let mut log = String::new();
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let trimmed = line.trim_start();
+                if !quiet && (trimmed.starts_with("Compiling") || trimmed.starts_with("Finished")) {
+                    eprintln!("{line}");
+                }
+                log.push_str(&line);
+                log.push('\n');
             }
-            log.push_str(&line);
-            log.push('\n');
-        }
-        let status = child.wait().map_err(RunnerError::CargoMissing)?;
+            log
+        });
+        let Some(status) = child
+            .wait_timeout(plan.time_limit)
+            .map_err(RunnerError::CargoMissing)?
+        else {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(child.id() as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = child.wait();
+            return Ok(Build::Failed(format!(
+                "the build did not finish within {} s",
+                plan.time_limit.as_secs()
+            )));
+        };
+        let log = log.join().unwrap_or_default();
         if !status.success() {
             return Ok(Build::Failed(compiler_errors(&log)));
         }

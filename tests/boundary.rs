@@ -37,6 +37,7 @@ fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
         workspace: &workspace,
         home: repo(),
         target_dir: Some(&target),
+        time_limit: mldrill::runner::BUILD_TIME_LIMIT,
         quiet: true,
     };
     let Build::Ready(runner) = Runner::build(&plan).unwrap() else {

@@ -256,8 +256,13 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     );
     // Tasks earn 100; the benchmark (the reference against itself) is measured and near 1x.
     let performance = &solution["exercises"][0]["performance"];
-    let ratio = performance["ratio"].as_f64().unwrap_or_else(|| panic!("measured: {performance}"));
-    assert!((0.5..2.0).contains(&ratio), "the reference timed against itself: {performance}");
+    let ratio = performance["ratio"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("measured: {performance}"));
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "the reference timed against itself: {performance}"
+    );
     assert!(solution["points"].as_u64().unwrap() >= 100, "{solution:#}");
     assert_eq!(solution["max_points"], 110);
     assert!(
@@ -296,7 +301,8 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     let csv = fs::read_to_string(reports.join("grades.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + submissions.len(), "{csv}");
     assert!(
-        csv.lines().any(|l| l.starts_with("solution,") && l.contains(",110,true,")),
+        csv.lines()
+            .any(|l| l.starts_with("solution,") && l.contains(",110,true,")),
         "{csv}"
     );
     let junit = fs::read_to_string(reports.join("grades.xml")).unwrap();
