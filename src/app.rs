@@ -337,6 +337,29 @@ fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the grader's source policy would reject in the learner's own files, so that
+/// `check` warns before a grade does.
+fn policy_violations(exercise: &Exercise) -> Vec<crate::policy::Violation> {
+    let src = exercise.dir.join("src");
+    let mut found = Vec::new();
+    let mut pending = vec![src];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                found.extend(crate::policy::check_source(&path, &bytes));
+            }
+        }
+    }
+    found
+}
+
 /// What `check` was asked to do, validated.
 pub struct CheckOptions {
     pub implementation: Implementation,
@@ -357,6 +380,11 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
         .iter()
         .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
         .collect();
+    if options.implementation == Implementation::Candidate {
+        for violation in policy_violations(exercise) {
+            eprintln!("warning: {violation} (grading rejects this code)");
+        }
+    }
     if !options.quiet {
         eprintln!("building the runner (the first build takes a few minutes) ...");
     }
