@@ -133,13 +133,14 @@ fn write_corpus(corpus: &Corpus, mb: usize, distinct: usize) {
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(dir.join(format!("corpus-{mb}mb.txt")), &corpus.text))
         .and_then(|()| {
-            let summary = format!(
-                "{{\"mb\": {mb}, \"bytes\": {}, \"documents\": {}, \"tokens\": {}, \"distinct_1_3\": {distinct}}}\n",
-                corpus.text.len(),
-                corpus.documents,
-                corpus.tokens
-            );
-            std::fs::write(dir.join(format!("corpus-{mb}mb.json")), summary)
+            let summary = serde_json::json!({
+                "mb": mb,
+                "bytes": corpus.text.len(),
+                "documents": corpus.documents,
+                "tokens": corpus.tokens,
+                "distinct_1_3": distinct,
+            });
+            std::fs::write(dir.join(format!("corpus-{mb}mb.json")), summary.to_string())
         });
     if let Err(e) = written {
         eprintln!("ngram bench: could not write the corpus under {dir:?}: {e}");
@@ -172,13 +173,12 @@ fn words(c: &mut Criterion) {
     let distinct = reference.len();
     // The plain counter must find the same counts, or the ratio means nothing.
     let plain = plain_counter(&documents, 1, 3);
-    assert!(plain.len() == distinct && reference.iter().all(|(g, c)| plain.get(g) == Some(c)));
+    let same = plain.len() == distinct && reference.iter().all(|(g, c)| plain.get(g) == Some(c));
+    assert!(same, "the reference and the plain counter disagree");
     drop((reference, plain));
     write_corpus(&corpus, mb, distinct);
-    eprintln!(
-        "ngram bench: {mb} MB, {} documents, {} tokens, {distinct} distinct n-grams of orders 1 to 3",
-        corpus.documents, corpus.tokens
-    );
+    let (documents_n, tokens) = (corpus.documents, corpus.tokens);
+    eprintln!("ngram bench: {mb} MB, {documents_n} documents, {tokens} tokens, {distinct} n-grams");
     let candidate = candidate_ready();
     let mut group = c.benchmark_group("words");
     group.sampling_mode(SamplingMode::Flat);

@@ -38,6 +38,7 @@ if [ -n "$torch_dir" ] && [ -f "$venv/.complete" ] && is_libtorch "$torch_dir"; 
 fi
 
 command -v python3 >/dev/null || fail "python3 not found; install Python 3.10+ (Debian: apt-get install python3 python3-venv)"
+python3 -V >/dev/null 2>&1 || fail "python3 is on PATH but does not run; reinstall Python 3.10+"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
   || fail "python3 is $(python3 -V 2>&1); torch==$TORCH_VERSION needs Python 3.10+"
 

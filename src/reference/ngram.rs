@@ -4,7 +4,7 @@
 //! analyzers; a count-min sketch over a line-by-line stream; and train/test overlap.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
 use std::io::{BufRead, BufReader, Read};
 
@@ -20,8 +20,9 @@ pub struct Reference;
 
 // ---------------------------------------------------------------- hashing
 
-/// FxHash (rustc's hasher): a multiply and a rotate per word. Keys here are our own
-/// tokens and id windows, not attacker-chosen, so speed matters more than DoS resistance.
+/// FxHash (rustc's hasher): a multiply and a rotate per word, several times faster than
+/// SipHash on short tokens. It is unkeyed: a service counting untrusted text would want a
+/// keyed hash against hash flooding (the interviewer guide asks about it).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FxHasher(u64);
 
@@ -685,15 +686,4 @@ pub fn stream_counts(bytes: &[u8], n: usize) -> BTreeMap<String, u64> {
     let text = String::from_utf8_lossy(bytes);
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     count_words(&lines, n, n).into_iter().collect()
-}
-
-/// The distinct tokens of `documents`, sorted: a small helper for generated inputs.
-pub fn vocabulary(documents: &[&str]) -> BTreeSet<String> {
-    let mut words = BTreeSet::new();
-    for document in documents {
-        for_each_token(document, |t| {
-            words.insert(t.to_owned());
-        });
-    }
-    words
 }
