@@ -68,9 +68,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             batch,
             exercises,
             seed,
-            cases,
-            timeout,
-            memory,
+            run,
             jobs,
             json,
             junit,
@@ -109,9 +107,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             let options = GradeOptions {
                 seed,
-                cases,
-                wall_clock: Duration::from_secs(timeout),
-                limits: limits_for(memory),
+                cases: run.cases,
+                wall_clock: Duration::from_secs(run.timeout),
+                limits: limits_for(run.memory),
                 exercises,
                 quiet: cli.quiet,
             };
@@ -137,9 +135,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             implementation,
             tasks,
             seed,
-            cases,
-            timeout,
-            memory,
+            run,
             format,
         } => {
             let exercise = catalog.get(&exercise)?;
@@ -150,14 +146,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 implementation,
                 tasks,
                 seed: seed.unwrap_or_else(random_seed),
-                cases,
-                wall_clock: Duration::from_secs(timeout),
-                limits: Limits {
-                    memory_mib: memory,
-                    address_space_mib: memory + Limits::default().address_space_mib
-                        - Limits::default().memory_mib,
-                    ..Limits::default()
-                },
+                cases: run.cases,
+                wall_clock: Duration::from_secs(run.timeout),
+                limits: limits_for(run.memory),
                 quiet: cli.quiet || format == Format::Json,
             };
             let result = check(&root, exercise, &options)?;

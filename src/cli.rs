@@ -64,17 +64,8 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
 
-        /// Generated cases per property.
-        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-        cases: u32,
-
-        /// Wall-clock limit per task, in seconds.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
-
-        /// Memory limit of the runner, in MiB.
-        #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
-        memory: u64,
+        #[command(flatten)]
+        run: RunArgs,
 
         /// Output format: a table for people, or one JSON document (with `schema_version`).
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -106,17 +97,8 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
 
-        /// Generated cases per property.
-        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-        cases: u32,
-
-        /// Wall-clock limit per task, in seconds.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
-
-        /// Memory limit of the runner, in MiB.
-        #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
-        memory: u64,
+        #[command(flatten)]
+        run: RunArgs,
 
         /// Parallel grades in a batch (each has its own warm workspace); default: cores.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
@@ -153,6 +135,22 @@ pub enum Command {
         #[arg(long)]
         task: Option<String>,
     },
+}
+
+/// How properties run: shared by `check` and `grade`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct RunArgs {
+    /// Generated cases per property.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub cases: u32,
+
+    /// Wall-clock limit per task, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Memory limit of the runner, in MiB.
+    #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
+    pub memory: u64,
 }
 
 #[derive(Debug, Subcommand)]
