@@ -8,31 +8,29 @@ use std::time::Duration;
 use mldrill::catalog::Catalog;
 use mldrill::runner::{Build, BuildPlan, OUTPUT_CAP, Request, Runner, Status};
 use mldrill::sandbox::Limits;
-use mldrill::workspace::copy_pristine;
+use mldrill::workspace::{Slot, Sources};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The fixture's own target folder, kept between runs so only the first build is cold. It
-/// must not be the checkout's: the copy's packages would overwrite the checkout's builds.
-fn fixture_target_dir() -> PathBuf {
+/// The grading slots the tests share (with `tests/grade.rs`), kept warm between runs so only
+/// the first build is cold; never the checkout's own target folder, whose builds a copy of
+/// the same layout would overwrite.
+fn grading_cache() -> PathBuf {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
-    target.join("fixtures").join("hostile")
+    target.join("fixtures").join("grading")
 }
 
 #[test]
 fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
-    let scratch = tempfile::tempdir().unwrap();
-    let workspace = scratch.path().join("ws");
-    copy_pristine(repo(), &workspace).unwrap();
-    std::fs::copy(
-        repo().join("tests/fixtures/hostile/dataloader.rs"),
-        workspace.join("exercises/dataloader/src/lib.rs"),
-    )
-    .unwrap();
-    let target = fixture_target_dir();
+    // Held to the end: no other grade rebuilds this slot's runner while it runs.
+    let slot = Slot::acquire(&grading_cache(), 0).unwrap();
+    let hostile = std::fs::read(repo().join("tests/fixtures/hostile/dataloader.rs")).unwrap();
+    let sources = Sources::from([("dataloader".to_owned(), [("lib.rs".into(), hostile)].into())]);
+    slot.prepare(repo(), &sources).unwrap();
+    let (workspace, target) = (slot.workspace(), slot.target_dir());
     let plan = BuildPlan {
         workspace: &workspace,
         home: repo(),
