@@ -79,7 +79,9 @@ fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
                 memory_mib: 512,
                 ..Limits::default()
             },
-            wall_clock: Duration::from_secs(8),
+            // Only the endless loop should meet the wall clock; the other misbehaviours get
+            // room to end their own way even on a loaded machine.
+            wall_clock: Duration::from_secs(if task_id == "batching" { 8 } else { 120 }),
         };
         let run = runner.run(&request).unwrap();
         assert_eq!(run.verdicts.len(), task.properties.len());

@@ -180,7 +180,7 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
         ])
         .args([
             "--timeout",
-            "10",
+            "30",
             "--memory",
             "512",
             "--jobs",
