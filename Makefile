@@ -30,6 +30,13 @@ bench: setup
 # The n-gram bench, then scikit-learn's CountVectorizer on the same corpus (installed into
 # the mldrill venv once). MLDRILL_NGRAM_MB=100 make bench-ngram for a 100 MB corpus.
 MLDRILL_PYTHON := $${XDG_CACHE_HOME:-$$HOME/.cache}/mldrill/torch-2.13.0/bin/python
+# The poison bench, then NumPy implementations of the same detector on the same matrix.
+.PHONY: bench-poison
+bench-poison: setup
+	$(MLDRILL_PYTHON) -c "import numpy" 2>/dev/null || $(MLDRILL_PYTHON) -m pip install numpy
+	$(CARGO) bench --bench poison
+	$(MLDRILL_PYTHON) scripts/bench_poison_peers.py
+
 .PHONY: bench-ngram
 bench-ngram: setup
 	$(MLDRILL_PYTHON) -c "import sklearn" 2>/dev/null || $(MLDRILL_PYTHON) -m pip install scikit-learn

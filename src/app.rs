@@ -33,6 +33,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::List => list(&catalog),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
+        Command::Backdoor { seed, fresh } => {
+            print!("{}", crate::backdoor::report::run(seed, fresh));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
         Command::Screen(ScreenCommand::Export {
             exercises,

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,6 +28,13 @@ pub trait BoundSuite {
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>>;
+
+    /// Loads what the requested properties need from disk (or builds and caches it),
+    /// before the sandbox takes the filesystem away. Runs our code only: no candidate
+    /// code has run yet.
+    fn prepare(&self, properties: &[String], seed: u64, data_cache: Option<&Path>) {
+        let _ = (properties, seed, data_cache);
+    }
 
     /// One call of benchmark `bench` for `implementation` (`candidate` or `reference`), on
     /// inputs built once; `None` when the exercise has no such benchmark.
@@ -64,6 +72,10 @@ struct RunnerArgs {
     /// properties.
     #[arg(long)]
     bench: Option<String>,
+    /// Where exercises cache generated data (a trained model's activations), read and
+    /// written before the sandbox is applied.
+    #[arg(long)]
+    data_cache: Option<PathBuf>,
     /// Print the exercise's property ids, one a line, and exit.
     #[arg(long)]
     list: bool,
@@ -94,10 +106,6 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
         cpu_seconds: args.cpu_seconds,
         ..Limits::default()
     };
-    let applied = sandbox::apply(&limits);
-    // Panics are reported as failures; the default hook would only flood stderr.
-    std::panic::set_hook(Box::new(|_| {}));
-
     let properties: Vec<String> = if args.properties.is_empty() {
         suite
             .property_ids()
@@ -107,6 +115,13 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     } else {
         args.properties.clone()
     };
+    if args.bench.is_none() {
+        suite.prepare(&properties, args.seed, args.data_cache.as_deref());
+    }
+    let applied = sandbox::apply(&limits);
+    // Panics are reported as failures; the default hook would only flood stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+
     let mut send = |message: Message| {
         channel
             .write_all(message.to_line().as_bytes())

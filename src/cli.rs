@@ -126,6 +126,22 @@ pub enum Command {
     #[command(subcommand)]
     Screen(ScreenCommand),
 
+    /// Show the poison exercise's backdoor end to end: train a network on a BadNets-poisoned
+    /// dataset, run the reference detector on its activations, retrain without what it
+    /// flagged, and print clean accuracy and attack success rate before and after.
+    ///
+    /// Scenarios are deterministic per seed and cached under the cache folder, so a second
+    /// run is instant. Grading uses scenarios 0 to 3 (the run's seed modulo 4).
+    Backdoor {
+        /// Which scenario to build (any number; grading draws from 0 to 3).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+
+        /// Rebuild the scenario even when it is cached.
+        #[arg(long)]
+        fresh: bool,
+    },
+
     /// Reveal the next hint for a task (the first task with hints left when not given).
     Hint {
         /// Exercise id, as `mldrill list` prints it.

@@ -4,6 +4,7 @@
 //! [`runner`] starts under limits and reads over [`protocol`].
 
 pub mod app;
+pub mod backdoor;
 pub mod batch;
 pub mod catalog;
 pub mod child;

@@ -3,3 +3,4 @@
 
 pub mod dataloader;
 pub mod ngram;
+pub mod poison;

@@ -293,6 +293,8 @@ impl Runner {
             .args(["--memory-mib", &limits.memory_mib.to_string()])
             .args(["--address-space-mib", &limits.address_space_mib.to_string()])
             .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
+            .arg("--data-cache")
+            .arg(crate::backdoor::cache::default_dir())
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .current_dir(std::env::temp_dir())

@@ -218,6 +218,7 @@ build = "../build/rpath.rs"
 mldrill-spec.workspace = true
 tch.workspace = true
 rand.workspace = true
+rand_distr = "0.5"
 proptest = "1.6"
 serde = { version = "1", features = ["derive"] }
 

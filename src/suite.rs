@@ -6,6 +6,7 @@
 
 pub mod dataloader;
 pub mod ngram;
+pub mod poison;
 pub mod stats;
 
 use std::any::Any;
@@ -96,6 +97,16 @@ impl Ctx {
             cases,
             property,
         }
+    }
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// How many generated cases a property runs.
+    pub fn cases(&self) -> u32 {
+        self.cases
     }
 
     /// A seed for this property alone: running one task or all of them gives each

@@ -3,11 +3,14 @@
 
 use mldrill::mutants::dataloader::{Flaw, Mutant};
 use mldrill::mutants::ngram as ngram_mutants;
+use mldrill::mutants::poison as poison_mutants;
 use mldrill::reference::dataloader::Reference;
 use mldrill::reference::ngram as ngram_reference;
-use mldrill::suite::{Failure, dataloader, ngram};
+use mldrill::reference::poison as poison_reference;
+use mldrill::suite::{Failure, dataloader, ngram, poison};
 use mldrill_spec::dataloader::DataLoader;
 use mldrill_spec::ngram::NgramCounter;
+use mldrill_spec::poison::PoisonDetector;
 
 const SEED: u64 = 20_261_122;
 const CASES: u32 = 64;
@@ -143,4 +146,92 @@ fn ngram_manifest_lists_exactly_the_suite_properties_of_each_task() {
     }
     let tasks: Vec<&str> = exercise.tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(tasks, NGRAM_TASKS);
+}
+
+fn poison_failures(
+    imp: &(dyn PoisonDetector + 'static),
+    task: &str,
+) -> Vec<(&'static str, Failure)> {
+    poison::properties()
+        .into_iter()
+        .filter(|p| p.task() == task)
+        .filter_map(|p| p.run(imp, SEED, CASES).err().map(|f| (p.id, f)))
+        .collect()
+}
+
+const POISON_TASKS: [&str; 5] = [
+    "spectral",
+    "detect",
+    "end_to_end",
+    "label_errors",
+    "hard_mode",
+];
+
+#[test]
+fn reference_poison_passes_every_property() {
+    quiet_panics();
+    for task in POISON_TASKS {
+        let failed = poison_failures(&poison_reference::Reference, task);
+        assert!(failed.is_empty(), "reference fails {task}: {failed:#?}");
+    }
+}
+
+#[test]
+fn every_poison_mutant_is_caught_by_its_task() {
+    quiet_panics();
+    let mut missed = Vec::new();
+    for (task, flaw) in poison_mutants::Flaw::ALL {
+        let failed = poison_failures(&poison_mutants::Mutant(flaw), task);
+        if failed.is_empty() {
+            missed.push((task, flaw));
+        } else {
+            eprintln!(
+                "{flaw:?} caught by {:?}",
+                failed.iter().map(|f| f.0).collect::<Vec<_>>()
+            );
+        }
+    }
+    assert!(missed.is_empty(), "mutants not caught: {missed:?}");
+}
+
+#[test]
+fn every_poison_task_has_a_mutant_and_both_kinds_of_property() {
+    let properties = poison::properties();
+    for task in POISON_TASKS {
+        assert!(
+            poison_mutants::Flaw::ALL.iter().any(|(t, _)| *t == task),
+            "{task} has no mutant"
+        );
+        for kind in [
+            mldrill::suite::Kind::Differential,
+            mldrill::suite::Kind::Invariant,
+        ] {
+            assert!(
+                properties
+                    .iter()
+                    .any(|p| p.task() == task && p.kind == kind),
+                "{task} has no {kind:?} property"
+            );
+        }
+    }
+}
+
+#[test]
+fn poison_manifest_lists_exactly_the_suite_properties_of_each_task() {
+    let catalog = mldrill::catalog::Catalog::load(std::path::Path::new("exercises")).unwrap();
+    let exercise = catalog.get("poison").unwrap();
+    let properties = poison::properties();
+    for task in &exercise.tasks {
+        let mut listed: Vec<&str> = task.properties.iter().map(String::as_str).collect();
+        let mut suite: Vec<&str> = properties
+            .iter()
+            .filter(|p| p.task() == task.id)
+            .map(|p| p.id)
+            .collect();
+        listed.sort_unstable();
+        suite.sort_unstable();
+        assert_eq!(listed, suite, "task {}", task.id);
+    }
+    let tasks: Vec<&str> = exercise.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(tasks, POISON_TASKS);
 }

@@ -3,8 +3,12 @@
 
 use std::process::ExitCode;
 
-use mldrill::exercises::{Dataloader, Ngram};
+use mldrill::exercises::{Dataloader, Ngram, Poison};
 
 fn main() -> ExitCode {
-    mldrill::child::main(&[&Dataloader(dataloader::Candidate), &Ngram(ngram::Candidate)])
+    mldrill::child::main(&[
+        &Dataloader(dataloader::Candidate),
+        &Ngram(ngram::Candidate),
+        &Poison(poison::Candidate),
+    ])
 }

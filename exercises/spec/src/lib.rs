@@ -6,6 +6,7 @@
 
 pub mod dataloader;
 pub mod ngram;
+pub mod poison;
 
 pub use ndarray;
 pub use tch;

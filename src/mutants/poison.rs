@@ -1,0 +1,243 @@
+//! Plausible wrong poison detectors: each [`Flaw`] is one mistake people really make,
+//! applied to the reference and nothing else.
+
+use mldrill_spec::poison::{PoisonDetector, PoisonError, removal_budget};
+use ndarray::{Array1, ArrayView2};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::index::sample;
+use tch::{Kind, Tensor};
+
+use crate::reference::poison::{
+    Reference, argmax, check_finite, classes, confident_thresholds, flag_per_class, gather,
+    spectral, squared_projections, top, top_direction,
+};
+
+/// One mistake, named after what it does wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// spectral: skips centring (the authors' code and ART score uncentred rows).
+    Uncentred,
+    /// spectral: scores by `|projection|` instead of its square.
+    AbsoluteProjection,
+    /// spectral: takes the singular vector of the smallest singular value.
+    BottomSingularVector,
+    /// spectral: three power iterations from the all-ones vector, not converged.
+    FewPowerIterations,
+    /// detect: flags a random budget-sized set in every class.
+    RandomFlags,
+    /// detect: flags the least suspicious samples (sorts scores the wrong way).
+    LeastSuspicious,
+    /// detect: flags twice the budget.
+    IgnoresBudget,
+    /// detect: scores all samples together instead of class by class.
+    GlobalScores,
+    /// detect: skips classes too small to centre, so a singleton is never flagged.
+    SkipsSingletons,
+    /// detect: looks only in the largest class, assuming the poison's target is the
+    /// class that grew.
+    LargestClassOnly,
+    /// label_errors: flags every sample whose argmax differs from its label.
+    ArgmaxDisagrees,
+    /// label_errors: per-class thresholds over the samples *predicted* in the class.
+    ThresholdsByPrediction,
+    /// label_errors: with several confident classes, takes the first, not the argmax.
+    FirstConfidentClass,
+    /// hard_mode: plain spectral scores.
+    PlainSpectralOnly,
+    /// hard_mode: whitens with the full (poisoned) covariance instead of a robust one.
+    NonRobustWhitening,
+}
+
+impl Flaw {
+    /// Every flaw, with the task it belongs to.
+    pub const ALL: [(&'static str, Flaw); 17] = [
+        ("spectral", Flaw::Uncentred),
+        ("spectral", Flaw::AbsoluteProjection),
+        ("spectral", Flaw::BottomSingularVector),
+        ("spectral", Flaw::FewPowerIterations),
+        ("detect", Flaw::RandomFlags),
+        ("detect", Flaw::LeastSuspicious),
+        ("detect", Flaw::IgnoresBudget),
+        ("detect", Flaw::GlobalScores),
+        ("detect", Flaw::SkipsSingletons),
+        ("detect", Flaw::LargestClassOnly),
+        ("end_to_end", Flaw::RandomFlags),
+        ("end_to_end", Flaw::LeastSuspicious),
+        ("label_errors", Flaw::ArgmaxDisagrees),
+        ("label_errors", Flaw::ThresholdsByPrediction),
+        ("label_errors", Flaw::FirstConfidentClass),
+        ("hard_mode", Flaw::PlainSpectralOnly),
+        ("hard_mode", Flaw::NonRobustWhitening),
+    ];
+}
+
+/// The reference with one [`Flaw`].
+#[derive(Debug, Clone, Copy)]
+pub struct Mutant(pub Flaw);
+
+fn wrong_spectral(flaw: Flaw, x: &Tensor) -> Vec<f64> {
+    let n = x.size()[0];
+    if n == 0 {
+        return Vec::new();
+    }
+    let centred = x - x.mean_dim(0, true, Kind::Double);
+    match flaw {
+        Flaw::Uncentred => {
+            let (v, _) = top_direction(x);
+            squared_projections(x, &v)
+        }
+        Flaw::AbsoluteProjection => {
+            let (v, _) = top_direction(&centred);
+            Vec::<f64>::try_from(centred.mv(&v).abs()).expect("f64 scores")
+        }
+        Flaw::BottomSingularVector => {
+            let (_, vectors) = centred.tr().mm(&centred).linalg_eigh("L");
+            squared_projections(&centred, &vectors.select(1, 0))
+        }
+        Flaw::FewPowerIterations => {
+            let scatter = centred.tr().mm(&centred);
+            let mut v = Tensor::ones([x.size()[1]], (Kind::Double, tch::Device::Cpu));
+            for _ in 0..3 {
+                let next = scatter.mv(&v);
+                let norm = next.norm().double_value(&[]);
+                v = if norm > 0.0 { next / norm } else { next };
+            }
+            squared_projections(&centred, &v)
+        }
+        _ => spectral(x),
+    }
+}
+
+impl PoisonDetector for Mutant {
+    fn spectral_scores(
+        &self,
+        representations: ArrayView2<f32>,
+    ) -> Result<Array1<f64>, PoisonError> {
+        check_finite(representations)?;
+        let rows: Vec<usize> = (0..representations.nrows()).collect();
+        Ok(Array1::from(wrong_spectral(
+            self.0,
+            &gather(representations, &rows),
+        )))
+    }
+
+    fn detect(
+        &self,
+        representations: ArrayView2<f32>,
+        labels: &[usize],
+        eps: f64,
+    ) -> Result<Vec<usize>, PoisonError> {
+        let x = representations;
+        match self.0 {
+            Flaw::RandomFlags => {
+                let mut rng = StdRng::seed_from_u64(labels.len() as u64);
+                let mut flagged = Vec::new();
+                for rows in classes(x, labels, eps)?.values() {
+                    let budget = removal_budget(eps, rows.len());
+                    flagged.extend(sample(&mut rng, rows.len(), budget).iter().map(|p| rows[p]));
+                }
+                flagged.sort_unstable();
+                Ok(flagged)
+            }
+            Flaw::LeastSuspicious => flag_per_class(x, labels, eps, |class| {
+                spectral(class).into_iter().map(|s| -s).collect()
+            }),
+            Flaw::IgnoresBudget => {
+                let mut flagged = Vec::new();
+                for rows in classes(x, labels, eps)?.values() {
+                    let budget = (2 * removal_budget(eps, rows.len())).min(rows.len());
+                    let scores = spectral(&gather(x, rows));
+                    flagged.extend(top(&scores, budget).into_iter().map(|p| rows[p]));
+                }
+                flagged.sort_unstable();
+                Ok(flagged)
+            }
+            Flaw::GlobalScores => {
+                let classes = classes(x, labels, eps)?;
+                let all: Vec<usize> = (0..labels.len()).collect();
+                let scores = spectral(&gather(x, &all));
+                let budget: usize = classes
+                    .values()
+                    .map(|rows| removal_budget(eps, rows.len()))
+                    .sum();
+                let mut flagged = top(&scores, budget);
+                flagged.sort_unstable();
+                Ok(flagged)
+            }
+            Flaw::SkipsSingletons => {
+                let mut flagged = Reference.detect(x, labels, eps)?;
+                let classes = classes(x, labels, eps)?;
+                flagged.retain(|&i| classes[&labels[i]].len() > 1);
+                Ok(flagged)
+            }
+            Flaw::LargestClassOnly => {
+                let classes = classes(x, labels, eps)?;
+                let largest = classes.values().map(Vec::len).max().unwrap_or(0);
+                let mut flagged = Reference.detect(x, labels, eps)?;
+                flagged.retain(|&i| classes[&labels[i]].len() == largest);
+                Ok(flagged)
+            }
+            _ => Reference.detect(x, labels, eps),
+        }
+    }
+
+    fn label_issues(
+        &self,
+        labels: &[usize],
+        pred_probs: ArrayView2<f64>,
+    ) -> Result<Vec<usize>, PoisonError> {
+        let thresholds = confident_thresholds(labels, pred_probs)?;
+        let rows = |i: usize| pred_probs.row(i).to_vec();
+        let issues = (0..labels.len()).filter(|&i| {
+            let row = rows(i);
+            let guess = match self.0 {
+                Flaw::ArgmaxDisagrees => Some(argmax(&row)),
+                Flaw::ThresholdsByPrediction => {
+                    let classes = row.len();
+                    let mut sums = vec![0.0; classes];
+                    let mut counts = vec![0usize; classes];
+                    for k in 0..labels.len() {
+                        let predicted = argmax(&rows(k));
+                        sums[predicted] += pred_probs[[k, predicted]];
+                        counts[predicted] += 1;
+                    }
+                    let by_prediction: Vec<f64> = sums
+                        .iter()
+                        .zip(&counts)
+                        .map(|(&s, &c)| if c == 0 { f64::INFINITY } else { s / c as f64 })
+                        .collect();
+                    crate::reference::poison::confident_guess(&row, &by_prediction)
+                }
+                Flaw::FirstConfidentClass => (0..row.len()).find(|&j| {
+                    row[j] >= thresholds[j] - crate::reference::poison::CONFIDENCE_SLACK
+                }),
+                _ => crate::reference::poison::confident_guess(&row, &thresholds),
+            };
+            guess.is_some_and(|g| g != labels[i])
+        });
+        Ok(issues.collect())
+    }
+
+    fn detect_robust(
+        &self,
+        representations: ArrayView2<f32>,
+        labels: &[usize],
+        eps: f64,
+    ) -> Result<Vec<usize>, PoisonError> {
+        match self.0 {
+            Flaw::PlainSpectralOnly => Reference.detect(representations, labels, eps),
+            Flaw::NonRobustWhitening => flag_per_class(representations, labels, eps, |x| {
+                let centred = x - x.mean_dim(0, true, Kind::Double);
+                let covariance = centred.tr().mm(&centred) / (x.size()[0] - 1).max(1) as f64;
+                let (values, vectors) = covariance.linalg_eigh("L");
+                let scale = values.clamp_min(1e-12).rsqrt();
+                let whiten = (&vectors * scale.unsqueeze(0)).mm(&vectors.tr());
+                let z = centred.mm(&whiten);
+                let (v, _) = top_direction(&z);
+                squared_projections(&z, &v)
+            }),
+            _ => Reference.detect_robust(representations, labels, eps),
+        }
+    }
+}
