@@ -83,14 +83,20 @@ pub fn apply(limits: &Limits) -> Vec<String> {
     applied
 }
 
-/// Read-only folders the runner may still need after start: the C runtime and libtorch's
-/// lazily loaded libraries, and what the standard library reads to size thread pools.
+/// Read-only folders (and files) the runner may still need after start: the C runtime and
+/// libtorch's lazily loaded libraries, libtorch's seed source, and what the standard
+/// library reads to size thread pools.
 fn readable_folders() -> Vec<&'static str> {
     let mut folders = vec![
         "/usr",
         "/lib",
         "/lib64",
         "/etc/ld.so.cache",
+        // libtorch seeds its default generator from here the first time one is needed
+        // (`Tensor::randn`, layer initialisation); refused, it throws and the runner aborts.
+        "/dev/urandom",
+        // libtorch's CPU detection picks its vector kernels from here.
+        "/proc/cpuinfo",
         "/proc/self",
         "/sys/devices/system/cpu",
         "/sys/fs/cgroup",
