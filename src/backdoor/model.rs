@@ -111,3 +111,19 @@ fn tensors(images: &Images) -> (Tensor, Tensor) {
     let labels: Vec<i64> = images.labels.iter().map(|&l| l as i64).collect();
     (x, Tensor::from_slice(&labels).to_kind(Kind::Int64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backdoor::glyphs;
+
+    #[test]
+    fn training_is_a_function_of_the_data_and_the_seed() {
+        let images = glyphs::generate(20, &mut StdRng::seed_from_u64(5));
+        let a = Model::train(&images, 3).activations(&images);
+        let b = Model::train(&images, 3).activations(&images);
+        let c = Model::train(&images, 4).activations(&images);
+        assert_eq!(a, b, "the same seed trains the same network");
+        assert_ne!(a, c, "another seed trains another network");
+    }
+}

@@ -144,11 +144,12 @@ fn hard_vs_reference(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn label_matches(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(label_cases(), |(labels, probs)| {
+    ctx.for_all(label_cases(), |case| {
+        let (labels, probs) = (&case.labels, case.matrix());
         let expected = Reference
-            .label_issues(&labels, probs.view())
+            .label_issues(labels, probs.view())
             .expect("the reference accepts valid input");
-        let got = imp.label_issues(&labels, probs.view()).map_err(|e| {
+        let got = imp.label_issues(labels, probs.view()).map_err(|e| {
             proptest::test_runner::TestCaseError::fail(format!(
                 "label_issues failed on valid input: {e}"
             ))
