@@ -123,6 +123,12 @@ fn the_untouched_stub_is_not_implemented_everywhere() {
         statuses.iter().all(|(_, s)| s == "not_implemented"),
         "{statuses:?}"
     );
+    let progress = std::fs::read_to_string(repo().join(".mldrill/progress.json")).unwrap();
+    let progress: Value = serde_json::from_str(&progress).unwrap();
+    assert_eq!(
+        progress["tasks"]["dataloader/resume"]["status"], "not_implemented",
+        "check records the learner's progress"
+    );
 }
 
 #[test]
