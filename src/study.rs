@@ -86,8 +86,8 @@ fn confirm(question: &str) -> Result<bool> {
         .lock()
         .read_line(&mut answer)
         .context("failed to read the answer")?;
-    if !std::io::stdin().is_terminal() && answer.is_empty() {
-        eprintln!();
+    if !std::io::stdin().is_terminal() {
+        eprintln!(); // a piped answer is not echoed: end the question's line
     }
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
@@ -194,7 +194,7 @@ pub fn solution(root: &Path, exercise: &Exercise, force: bool) -> Result<ExitCod
 }
 
 /// Greedy word wrap with a hanging indent.
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     let mut out = String::new();
     let mut line = first.to_owned();
     let mut empty = true;

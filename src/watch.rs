@@ -256,6 +256,7 @@ impl Session<'_> {
         self.watcher = watch_sources(self.exercise(), self.events.clone())?;
         self.last = None;
         self.note = None;
+        self.list = None;
         self.errors.clear();
         self.check();
         Ok(())

@@ -84,7 +84,9 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
     head.push(String::new());
 
     let mut body = Vec::new();
-    for warning in view.warnings {
+    // Code that does not build: the compiler's errors say it all.
+    let result = view.result.filter(|_| view.build_errors.is_none());
+    for warning in view.warnings.iter().filter(|_| view.build_errors.is_none()) {
         body.push(paint(
             &format!("warning: {warning}"),
             AnsiColor::Yellow.on_default(),
@@ -96,7 +98,7 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
         body.push(String::new());
         body.push(paint("(press l again for the checks)", dim, styled));
     } else {
-        if let Some(result) = view.result {
+        if let Some(result) = result {
             let options = human::Options {
                 styled,
                 problems: 1,
@@ -109,7 +111,6 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
             );
         }
         if let Some(errors) = view.build_errors {
-            body.push(String::new());
             body.push(paint(
                 "the code did not compile:",
                 AnsiColor::Red.on_default().bold(),
@@ -137,7 +138,13 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
     let mut foot = Vec::new();
     if let Some(note) = view.note {
         foot.push(String::new());
-        foot.extend(note.lines().map(str::to_owned));
+        for line in note.lines() {
+            foot.extend(
+                crate::study::wrap(line, width, "", "  ")
+                    .lines()
+                    .map(str::to_owned),
+            );
+        }
     }
     foot.push(String::new());
     foot.push(paint(KEYS, dim, styled));
@@ -186,6 +193,61 @@ fn fit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
+    use crate::grade::TaskResult;
+    use crate::runner::Status;
+
+    #[test]
+    fn code_that_does_not_build_shows_the_compiler_instead_of_the_tasks() {
+        let catalog =
+            Catalog::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises"))
+                .unwrap();
+        let exercise = catalog.get("dataloader").unwrap();
+        let tasks = exercise
+            .tasks
+            .iter()
+            .map(|t| TaskResult::all(t, Status::Error, "the code did not compile"))
+            .collect();
+        let result = ExerciseResult::new(exercise, "candidate", 1, 8, tasks);
+        let warnings = ["lib.rs:3: does not parse".to_owned()];
+        let mut view = View {
+            exercise,
+            src: "exercises/dataloader/src/",
+            seed: 1,
+            cases: 8,
+            activity: Activity::Done {
+                number: 2,
+                seconds: 3,
+            },
+            result: Some(&result),
+            build_errors: Some("error: expected `;`, found `Ok`\n  --> src/lib.rs:20:49"),
+            warnings: &warnings,
+            note: Some("hint 1/3 for dataloader/batching: cut 0..n into pieces"),
+            list: None,
+        };
+        let screen = render(&view, false, 80, 40).join("\n");
+        assert!(
+            screen.contains("the code did not compile:\nerror: expected `;`"),
+            "{screen}"
+        );
+        assert!(!screen.contains("batching     ERROR"), "{screen}");
+        assert!(!screen.contains("does not parse"), "{screen}");
+        assert!(
+            screen.contains("hint 1/3 for dataloader/batching"),
+            "{screen}"
+        );
+        assert!(screen.contains("check #2 took 3 s"), "{screen}");
+
+        view.build_errors = None;
+        let screen = render(&view, false, 80, 40).join("\n");
+        assert!(screen.contains("batching     ERROR"), "{screen}");
+        assert!(
+            screen.contains("warning: lib.rs:3: does not parse"),
+            "{screen}"
+        );
+        assert!(!screen.contains('\u{1b}'), "no escape codes unstyled");
+        assert!(render(&view, true, 80, 40).join("").contains('\u{1b}'));
+    }
 
     #[test]
     fn a_small_screen_keeps_the_header_and_the_keys() {
