@@ -48,7 +48,13 @@ impl Activity {
         match &self.mode {
             Mode::Quiet => {}
             Mode::Lines => eprintln!("{line}"),
-            Mode::Spinner(spinner) => spinner.set_message(line.trim().to_owned()),
+            // "Compiling tch v0.26.0 (/path/...)": the path only crowds the line.
+            Mode::Spinner(spinner) => spinner.set_message(
+                line.trim()
+                    .split_once(" (")
+                    .map_or(line.trim(), |(head, _)| head)
+                    .to_owned(),
+            ),
         }
     }
 
