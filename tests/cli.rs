@@ -207,3 +207,25 @@ fn hints_are_revealed_one_at_a_time_and_survive_a_corrupt_progress_file() {
         "{fresh}"
     );
 }
+
+#[test]
+fn the_human_report_has_no_colour_codes_when_piped() {
+    let output = mldrill(
+        repo(),
+        &[
+            "check",
+            "dataloader",
+            "--impl",
+            "reference",
+            "--task",
+            "batching",
+            "--cases",
+            "8",
+            "--quiet",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("batching  pass"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+}
