@@ -17,6 +17,8 @@ use crate::report;
 use crate::runner::{Build, BuildPlan, Request, Runner, Status};
 use crate::sandbox::Limits;
 use crate::screen;
+use crate::study;
+use crate::watch;
 use crate::workspace::default_cache;
 
 /// Every task passed.
@@ -28,10 +30,57 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Runs a parsed command line; the binary maps an `Err` to one line and [`EXIT_USAGE`].
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Completions { shell } = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "mldrill", &mut script);
+        match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(e).context("failed to write the completion script");
+            }
+            _ => return Ok(ExitCode::SUCCESS),
+        }
+    }
     let root = workspace_root(cli.root.as_deref())?;
     let catalog = Catalog::load(&root.join("exercises"))?;
     match cli.command {
-        Command::List => list(&catalog),
+        Command::Completions { .. } => unreachable!("handled before the workspace is read"),
+        Command::List => list(&root, &catalog),
+        Command::Watch {
+            exercise,
+            seed,
+            run,
+        } => {
+            let start = match exercise {
+                Some(id) => catalog.get(&id)?,
+                None => {
+                    let progress = study::load_progress(&root);
+                    catalog
+                        .exercises
+                        .iter()
+                        .find(|e| progress.passed_count(e) < e.tasks.len())
+                        .or(catalog.exercises.first())
+                        .context("the workspace has no exercises")?
+                }
+            };
+            let options = watch::Options {
+                seed: seed.unwrap_or_else(random_seed),
+                cases: run.cases,
+                wall_clock: Duration::from_secs(run.timeout),
+                limits: limits_for(run.memory),
+            };
+            watch::run(&root, &catalog, start, &options)
+        }
+        Command::Reset { exercise, force } => study::reset(&root, catalog.get(&exercise)?, force),
+        Command::Solution { exercise, force } => {
+            study::solution(&root, catalog.get(&exercise)?, force)
+        }
+        Command::Guide { exercise } => study::guide(catalog.get(&exercise)?),
+        Command::Plan {
+            minutes,
+            level,
+            exercises,
+        } => study::plan(&catalog, minutes, level, &exercises),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
         Command::Backdoor { seed, fresh } => {
             print!("{}", crate::backdoor::report::run(seed, fresh));
@@ -156,11 +205,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 quiet: cli.quiet || format == Format::Json,
             };
             let result = check(&root, exercise, &options)?;
-            let text = match format {
-                Format::Human => report::human::render(&result),
-                Format::Json => report::json::render(&result),
-            };
-            println!("{}", text.trim_end());
+            if implementation == Implementation::Candidate {
+                let mut progress = study::load_progress(&root);
+                progress.record(&result);
+                if let Err(error) = study::save_progress(&root, &progress) {
+                    eprintln!("warning: {error:#}");
+                }
+            }
+            match format {
+                Format::Human => {
+                    anstream::println!("{}", report::human::render_styled(&result).trim_end())
+                }
+                Format::Json => println!("{}", report::json::render(&result).trim_end()),
+            }
             Ok(ExitCode::from(if result.all_passed() {
                 EXIT_PASSED
             } else {
@@ -250,29 +307,11 @@ fn random_seed() -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
-fn list(catalog: &Catalog) -> Result<ExitCode> {
-    let width = catalog
-        .exercises
-        .iter()
-        .map(|e| e.id.len())
-        .max()
-        .unwrap_or(2)
-        .max(2);
-    println!(
-        "{:width$}  {:10}  {:>7}  {:5}  title",
-        "id", "difficulty", "minutes", "tasks"
+fn list(root: &Path, catalog: &Catalog) -> Result<ExitCode> {
+    print!(
+        "{}",
+        study::render_list(catalog, &study::load_progress(root))
     );
-    for e in &catalog.exercises {
-        let difficulty = format!("{:?}", e.difficulty).to_lowercase();
-        println!(
-            "{:width$}  {:10}  {:>7}  {:5}  {}",
-            e.id,
-            difficulty,
-            e.minutes,
-            e.tasks.len(),
-            e.title
-        );
-    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -334,7 +373,7 @@ fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode
 
 /// What the grader's source policy would reject in the learner's own files, so that
 /// `check` warns before a grade does.
-fn policy_violations(exercise: &Exercise) -> Vec<crate::policy::Violation> {
+pub fn policy_violations(exercise: &Exercise) -> Vec<crate::policy::Violation> {
     let src = exercise.dir.join("src");
     let mut found = Vec::new();
     let mut pending = vec![src];
@@ -370,19 +409,30 @@ pub struct CheckOptions {
 /// Builds the runner in `root` and grades the chosen tasks, one runner process each so a
 /// crash or a timeout costs only its own task.
 pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result<ExerciseResult> {
-    let tasks: Vec<_> = exercise
-        .tasks
-        .iter()
-        .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
-        .collect();
     if options.implementation == Implementation::Candidate {
         for violation in policy_violations(exercise) {
             eprintln!("warning: {violation} (grading rejects this code)");
         }
     }
-    if !options.quiet {
-        eprintln!("building the runner (the first build takes a few minutes) ...");
+    let (result, build_errors) = check_tasks(root, exercise, options)?;
+    if let Some(log) = build_errors {
+        eprintln!("{log}");
     }
+    Ok(result)
+}
+
+/// [`check`] without printing: the result, and the compiler's errors when the code did
+/// not build.
+pub fn check_tasks(
+    root: &Path,
+    exercise: &Exercise,
+    options: &CheckOptions,
+) -> Result<(ExerciseResult, Option<String>)> {
+    let tasks: Vec<_> = exercise
+        .tasks
+        .iter()
+        .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
+        .collect();
     let plan = BuildPlan {
         workspace: root,
         home: root,
@@ -393,26 +443,27 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
     let runner = match Runner::build(&plan)? {
         Build::Ready(runner) => runner,
         Build::Failed(log) => {
-            eprintln!("{log}");
             let message = "the code did not compile; see the compiler's errors above";
             let results = tasks
                 .iter()
                 .map(|t| TaskResult::all(t, Status::Error, message))
                 .collect();
-            return Ok(ExerciseResult::new(
+            let result = ExerciseResult::new(
                 exercise,
                 options.implementation.as_str(),
                 options.seed,
                 options.cases,
                 results,
-            ));
+            );
+            return Ok((result, Some(log)));
         }
     };
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
-        if !options.quiet {
-            eprintln!("checking {}/{} ...", exercise.id, task.id);
-        }
+        let activity = crate::feedback::Activity::start(
+            options.quiet,
+            &format!("checking {}/{}", exercise.id, task.id),
+        );
         let request = Request {
             exercise: &exercise.id,
             implementation: options.implementation.as_str(),
@@ -422,14 +473,17 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
             limits: options.limits,
             wall_clock: options.wall_clock,
         };
-        let run = runner.run(&request)?;
+        let run = runner.run(&request);
+        activity.finish();
+        let run = run?;
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok(ExerciseResult::new(
+    let result = ExerciseResult::new(
         exercise,
         options.implementation.as_str(),
         options.seed,
         options.cases,
         results,
-    ))
+    );
+    Ok((result, None))
 }

@@ -151,6 +151,77 @@ pub enum Command {
         #[arg(long)]
         task: Option<String>,
     },
+
+    /// Re-check an exercise on every save: clears and redraws each task's status and the
+    /// first failure with its minimal counterexample. Keys: h next hint, n next exercise,
+    /// l list, r re-check, q quit. Without a terminal, reads those keys as lines and quits
+    /// at the end of input.
+    Watch {
+        /// Exercise id; by default the first exercise with a task not yet passed.
+        exercise: Option<String>,
+
+        /// Seed for the generated inputs, the same for every re-check; random when not given.
+        #[arg(long)]
+        seed: Option<u64>,
+
+        #[command(flatten)]
+        run: RunArgs,
+    },
+
+    /// Restore an exercise's stub. Your files are first copied to `.mldrill/saved/`, so
+    /// nothing is lost; asks before changing anything unless `--force`.
+    Reset {
+        /// Exercise id, as `mldrill list` prints it.
+        exercise: String,
+
+        /// Do not ask.
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// Print the reference solution, once every task of the exercise passes.
+    Solution {
+        /// Exercise id, as `mldrill list` prints it.
+        exercise: String,
+
+        /// Show it before every task passes; this is recorded in your progress.
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// Print an exercise's interviewer guide: areas to cover, follow-up questions, the
+    /// security pivot, and what junior and senior answers look like.
+    Guide {
+        /// Exercise id, as `mldrill list` prints it.
+        exercise: String,
+    },
+
+    /// Propose exercises and tasks that fit a time budget, for a screen or a study session.
+    ///
+    /// A task's estimate is its share, by points, of the exercise's minutes (times 1.25 for
+    /// a junior); each exercise adds 5 minutes to read its statement, and a sixth of the
+    /// time (at most 15 minutes) is kept for follow-up questions. Tasks are taken in order.
+    Plan {
+        /// Time available, in minutes.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(10..=600))]
+        minutes: u32,
+
+        /// Who the plan is for.
+        #[arg(long, value_enum, default_value_t = Level::Senior)]
+        level: Level,
+
+        /// Plan only these exercises (repeatable), in this order; by default every
+        /// exercise, easiest first for a junior and hardest first for a senior.
+        #[arg(long = "exercise", value_name = "ID")]
+        exercises: Vec<String>,
+    },
+
+    /// Print a shell completion script, e.g. `mldrill completions bash > ~/.local/share/bash-completion/completions/mldrill`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How properties run: shared by `check` and `grade`.
@@ -215,4 +286,13 @@ impl Implementation {
 pub enum Format {
     Human,
     Json,
+}
+
+/// Whose pace a plan assumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// 1.25 times the manifest's minutes.
+    Junior,
+    /// The manifest's minutes.
+    Senior,
 }

@@ -319,21 +319,28 @@ fn performance(
         let message = format!("not measured: task `{}` must pass first", blocking.id);
         return Ok(Some(Performance::unscored(rubric, message)));
     }
-    Ok(
-        match runner.bench(
-            &exercise.id,
-            &rubric.bench,
-            &options.limits,
-            options.wall_clock,
-        )? {
-            BenchOutcome::Measured { ratio, .. } => Some(Performance::scored(rubric, ratio)),
-            BenchOutcome::Failed(why) if why.contains("has no benchmark") => None,
-            BenchOutcome::Failed(why) => Some(Performance::unscored(
-                rubric,
-                format!("not measured: {why}"),
-            )),
-        },
-    )
+    let activity = crate::feedback::Activity::start(
+        options.quiet,
+        &format!(
+            "timing {}/{} against the reference",
+            exercise.id, rubric.bench
+        ),
+    );
+    let measured = runner.bench(
+        &exercise.id,
+        &rubric.bench,
+        &options.limits,
+        options.wall_clock,
+    );
+    activity.finish();
+    Ok(match measured? {
+        BenchOutcome::Measured { ratio, .. } => Some(Performance::scored(rubric, ratio)),
+        BenchOutcome::Failed(why) if why.contains("has no benchmark") => None,
+        BenchOutcome::Failed(why) => Some(Performance::unscored(
+            rubric,
+            format!("not measured: {why}"),
+        )),
+    })
 }
 
 fn run_tasks(

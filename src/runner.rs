@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use wait_timeout::ChildExt;
 
+use crate::feedback::Activity;
 use crate::protocol::{Message, Outcome, PROTOCOL_VERSION};
 use crate::sandbox::Limits;
 
@@ -179,33 +180,38 @@ impl Runner {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(RunnerError::CargoMissing)?;
         let stderr = child.stderr.take().expect("stderr is piped");
+        let activity = Activity::start(
+            quiet,
+            "building the runner (the first build takes a few minutes)",
+        );
+        let shown = activity.clone();
         let log = thread::spawn(move || {
             let mut log = String::new();
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let trimmed = line.trim_start();
-                if !quiet && (trimmed.starts_with("Compiling") || trimmed.starts_with("Finished")) {
-                    eprintln!("{line}");
+                if trimmed.starts_with("Compiling") || trimmed.starts_with("Finished") {
+                    shown.detail(&line);
                 }
                 log.push_str(&line);
                 log.push('\n');
             }
             log
         });
-        let Some(status) = child
-            .wait_timeout(plan.time_limit)
-            .map_err(RunnerError::CargoMissing)?
-        else {
+        let waited = child.wait_timeout(plan.time_limit);
+        let Some(status) = waited.map_err(RunnerError::CargoMissing)? else {
             let _ = nix::sys::signal::killpg(
                 nix::unistd::Pid::from_raw(child.id() as i32),
                 nix::sys::signal::Signal::SIGKILL,
             );
             let _ = child.wait();
+            activity.finish();
             return Ok(Build::Failed(format!(
                 "the build did not finish within {} s",
                 plan.time_limit.as_secs()
             )));
         };
         let log = log.join().unwrap_or_default();
+        activity.finish();
         if !status.success() {
             return Ok(Build::Failed(compiler_errors(&log)));
         }

@@ -123,6 +123,12 @@ fn the_untouched_stub_is_not_implemented_everywhere() {
         statuses.iter().all(|(_, s)| s == "not_implemented"),
         "{statuses:?}"
     );
+    let progress = std::fs::read_to_string(repo().join(".mldrill/progress.json")).unwrap();
+    let progress: Value = serde_json::from_str(&progress).unwrap();
+    assert_eq!(
+        progress["tasks"]["dataloader/resume"]["status"], "not_implemented",
+        "check records the learner's progress"
+    );
 }
 
 #[test]
@@ -200,4 +206,26 @@ fn hints_are_revealed_one_at_a_time_and_survive_a_corrupt_progress_file() {
         fresh.contains("hint 1/3 for dataloader/batching"),
         "{fresh}"
     );
+}
+
+#[test]
+fn the_human_report_has_no_colour_codes_when_piped() {
+    let output = mldrill(
+        repo(),
+        &[
+            "check",
+            "dataloader",
+            "--impl",
+            "reference",
+            "--task",
+            "batching",
+            "--cases",
+            "8",
+            "--quiet",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("batching  pass"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
 }

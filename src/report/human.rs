@@ -1,6 +1,10 @@
 //! The terminal report: one line per task, then what to do about the first problem.
+//! Styled output carries ANSI colours; print it through `anstream`, which drops them under
+//! `NO_COLOR` and when the output is not a terminal.
 
 use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
 
 use crate::grade::ExerciseResult;
 use crate::runner::Status;
@@ -18,7 +22,58 @@ fn label(status: Status) -> &'static str {
     }
 }
 
+/// How a report is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Colour the statuses (ANSI).
+    pub styled: bool,
+    /// Most problems described after the table (the first ones).
+    pub problems: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            styled: false,
+            problems: usize::MAX,
+        }
+    }
+}
+
+/// The colour of a status: green for a pass, yellow for work not started, red otherwise.
+pub fn status_style(status: Status) -> Style {
+    match status {
+        Status::Pass => AnsiColor::Green.on_default().bold(),
+        Status::NotImplemented => AnsiColor::Yellow.on_default(),
+        _ => AnsiColor::Red.on_default().bold(),
+    }
+}
+
+/// `text` in `style` when `styled`.
+pub fn paint(text: &str, style: Style, styled: bool) -> String {
+    if styled {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_owned()
+    }
+}
+
 pub fn render(result: &ExerciseResult) -> String {
+    render_with(result, Options::default())
+}
+
+/// The report with coloured statuses, for a terminal.
+pub fn render_styled(result: &ExerciseResult) -> String {
+    render_with(
+        result,
+        Options {
+            styled: true,
+            ..Options::default()
+        },
+    )
+}
+
+pub fn render_with(result: &ExerciseResult, options: Options) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -39,13 +94,15 @@ pub fn render(result: &ExerciseResult) -> String {
     );
     for task in &result.tasks {
         let points = format!("{}/{}", task.points, task.max_points);
+        let status = paint(
+            &format!("{:15}", label(task.status)),
+            status_style(task.status),
+            options.styled,
+        );
         let _ = writeln!(
             out,
-            "  {:width$}  {:15}  {:>7}  {}",
-            task.id,
-            label(task.status),
-            points,
-            task.title
+            "  {:width$}  {status}  {:>7}  {}",
+            task.id, points, task.title
         );
     }
     let total = format!("{}/{}", result.points, result.max_points);
@@ -56,12 +113,17 @@ pub fn render(result: &ExerciseResult) -> String {
         .iter()
         .filter_map(|t| t.first_problem().map(|v| (t, v)))
         .filter(|(t, _)| t.status != Status::NotImplemented)
+        .take(options.problems)
         .collect();
     for (task, verdict) in problems {
         let _ = writeln!(
             out,
             "\n{} {}: {}",
-            label(task.status),
+            paint(
+                label(task.status),
+                status_style(task.status),
+                options.styled
+            ),
             verdict.property,
             verdict.message.as_deref().unwrap_or("")
         );
