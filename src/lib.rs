@@ -13,6 +13,7 @@ pub mod exercises;
 pub mod grade;
 pub mod grader;
 pub mod mutants;
+pub mod ngram_count;
 pub mod policy;
 pub mod progress;
 pub mod protocol;
