@@ -116,14 +116,14 @@ fn report(
          order: {}\n\
          total: {total} n-grams\n\
          counter bytes: {} ({} rows of {} counters; --memory-budget {})\n\
-         guarantee: each estimate is at least the true count, and at most {:.2} above it \
+         guarantee: each estimate is at least the true count, and at most {} above it \
          (epsilon x total) with probability {}\n",
         spec.n,
         sketch.counter_bytes(),
         spec.depth(),
         spec.width(),
         spec.memory_budget,
-        spec.epsilon * total as f64,
+        (spec.epsilon * total as f64 * 1e4).round() / 1e4,
         1.0 - spec.delta,
     );
     for key in queries {
