@@ -63,12 +63,7 @@ fn every_dataloader_mutant_is_caught_by_its_task() {
 
 /// The n-gram properties that measure the heap need the meter as the global allocator and
 /// their process to themselves: `tests/ngram_memory.rs` runs them, and the mutants only
-/// they catch, in a binary of their own.
-const NGRAM_METERED_FLAWS: [ngram_mutants::Flaw; 2] = [
-    ngram_mutants::Flaw::ExactHashMap,
-    ngram_mutants::Flaw::BuffersWholeLine,
-];
-
+/// they catch (`Flaw::METERED`), in a binary of their own.
 fn ngram_failures(imp: &(dyn NgramCounter + 'static), task: &str) -> Vec<(&'static str, Failure)> {
     let metered: Vec<&str> = ngram::memory::properties().iter().map(|p| p.id).collect();
     ngram::properties()
@@ -102,7 +97,7 @@ fn every_ngram_mutant_is_caught_by_its_task() {
     quiet_panics();
     let mut missed = Vec::new();
     let flaws = ngram_mutants::Flaw::ALL.into_iter();
-    for (task, flaw) in flaws.filter(|(_, f)| !NGRAM_METERED_FLAWS.contains(f)) {
+    for (task, flaw) in flaws.filter(|(_, f)| !ngram_mutants::Flaw::METERED.contains(f)) {
         let failed = ngram_failures(&ngram_mutants::Mutant(flaw), task);
         if failed.is_empty() {
             missed.push((task, flaw));

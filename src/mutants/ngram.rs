@@ -111,6 +111,10 @@ impl Flaw {
         ("contamination", Flaw::DistinctNgrams),
         ("contamination", Flaw::TestWindowOffByOne),
     ];
+
+    /// The flaws only the heap-metered properties catch (`suite::ngram::memory`): they
+    /// give right answers in too much memory. `tests/ngram_memory.rs` proves them caught.
+    pub const METERED: [Flaw; 2] = [Flaw::ExactHashMap, Flaw::BuffersWholeLine];
 }
 
 /// The reference with one [`Flaw`].
