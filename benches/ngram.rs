@@ -5,9 +5,10 @@
 //! The corpus is Zipf-distributed English-like text (deterministic: same size, same
 //! bytes), written to `target/ngram-bench/` with a summary beside it, so that
 //! `scripts/bench_ngram_peers.py` times scikit-learn's CountVectorizer on the very same
-//! documents. `MLDRILL_NGRAM_MB` sets its size in MB. The default, 20 MB (4.1 million
-//! tokens), keeps the whole bench near 2 minutes on 2 cores: criterion takes at least 10
-//! samples, and at 100 MB the plain counter alone needs about 40 s a sample.
+//! documents. `MLDRILL_NGRAM_MB` sets its size in MB. The issue asks for at least 100 MB
+//! (`MLDRILL_NGRAM_MB=100 make bench-ngram`, about 25 minutes on 2 cores: criterion takes
+//! at least 10 samples, and the plain counter needs about 50 s a sample there); the
+//! default, 20 MB (4.1 million tokens), runs the same comparison in about 3 minutes.
 
 use std::collections::HashMap;
 use std::hint::black_box;

@@ -41,6 +41,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             _ => return Ok(ExitCode::SUCCESS),
         }
     }
+    if let Command::NgramCount(args) = &cli.command {
+        // The user's own file, counted by the reference: no workspace needed.
+        return crate::ngram_count::run(args);
+    }
     let root = workspace_root(cli.root.as_deref())?;
     let catalog = Catalog::load(&root.join("exercises"))?;
     match cli.command {
@@ -86,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", crate::backdoor::report::run(seed, fresh));
             Ok(ExitCode::SUCCESS)
         }
+        Command::NgramCount(_) => unreachable!("counted before the workspace is looked up"),
         Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
         Command::Screen(ScreenCommand::Export {
             exercises,

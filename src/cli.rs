@@ -142,6 +142,22 @@ pub enum Command {
         fresh: bool,
     },
 
+    /// Count the word n-grams of a file, or of standard input (`-`), in a count-min sketch
+    /// of fixed size, and print estimates for the n-grams you ask about.
+    ///
+    /// This is the n-gram exercise's `stream` task, done by the reference on your own text.
+    /// Each line is a document; tokens are scikit-learn's (the line lowercased, then runs
+    /// of two or more letters, digits or `_`); n-grams never cross a line. However large
+    /// the input, memory stays at the sketch's ceil(e / epsilon) x ceil(ln(1 / delta))
+    /// counters of 8 bytes plus a small read buffer. An estimate is never below the true
+    /// count, and above it by more than epsilon x total with probability at most delta.
+    ///
+    /// Invalid UTF-8 stops the count with the byte offset of the first bad byte, unless
+    /// `--lossy` replaces bad bytes with U+FFFD. An empty input counts 0 n-grams.
+    ///
+    /// Example: `mldrill ngram-count corpus.txt --n 2 --query "New York" --query "los angeles"`
+    NgramCount(NgramCountArgs),
+
     /// Reveal the next hint for a task (the first task with hints left when not given).
     Hint {
         /// Exercise id, as `mldrill list` prints it.
@@ -238,6 +254,46 @@ pub struct RunArgs {
     /// Memory limit of the runner, in MiB.
     #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
     pub memory: u64,
+}
+
+/// The arguments of `mldrill ngram-count`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NgramCountArgs {
+    /// The text to count, one document per line; `-` reads standard input.
+    #[arg(value_name = "FILE|-")]
+    pub input: PathBuf,
+
+    /// The order of the n-grams counted: 1 for words, 2 for bigrams, and so on.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub n: u32,
+
+    /// The additive error, as a fraction of the total: ceil(e / epsilon) counters a row.
+    #[arg(long, default_value_t = 1e-4)]
+    pub epsilon: f64,
+
+    /// The chance that an estimate errs by more than epsilon x total: ceil(ln(1 / delta))
+    /// rows.
+    #[arg(long, default_value_t = 1e-3)]
+    pub delta: f64,
+
+    /// Bytes the sketch's counters may take (the defaults need 1,522,248).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub memory_budget: usize,
+
+    /// The seed of the sketch's hash functions: the same seed and input give the same
+    /// estimates.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Replace invalid UTF-8 with U+FFFD, as `String::from_utf8_lossy` does, instead of
+    /// stopping at the first invalid byte.
+    #[arg(long)]
+    pub lossy: bool,
+
+    /// An n-gram to estimate (repeatable). It is tokenized like the text, so "New York"
+    /// asks about `new york`; it must have `--n` tokens.
+    #[arg(long = "query", value_name = "NGRAM")]
+    pub queries: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,6 +15,7 @@ pub mod grade;
 pub mod grader;
 pub mod mutants;
 pub mod plan;
+pub mod ngram_count;
 pub mod policy;
 pub mod progress;
 pub mod protocol;

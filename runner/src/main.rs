@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use mldrill::exercises::{Dataloader, Ngram, Poison};
 
+#[global_allocator] // measures the heap for the n-gram stream task's memory properties
+static HEAP: &mldrill::suite::ngram::memory::Meter = &mldrill::suite::ngram::memory::METER;
+
 fn main() -> ExitCode {
     mldrill::child::main(&[
         &Dataloader(dataloader::Candidate),

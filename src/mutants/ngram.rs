@@ -2,7 +2,7 @@
 //! applied to the reference and nothing else.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use mldrill_spec::ngram::{
     BOS, CharAnalyzer, Counts, DocumentTermMatrix, EOS, NgramCounter, NgramError, NgramSketch,
@@ -10,9 +10,9 @@ use mldrill_spec::ngram::{
 };
 use ndarray::Array2;
 
+use crate::reference::ngram::stream::{Window, for_each_piece};
 use crate::reference::ngram::{
-    CountMin, Joined, Reference, check_range, check_sketch, collapse_whitespace, for_each_line,
-    mix64, seeded_hash,
+    CountMin, Joined, Reference, check_range, check_sketch, collapse_whitespace, mix64, seeded_hash,
 };
 
 /// One mistake, named after what it does wrong.
@@ -40,6 +40,9 @@ pub enum Flaw {
     WbDropsShortWords,
     /// topk: ties in first-seen order (Python's `Counter.most_common`).
     TiesInFirstSeenOrder,
+    /// topk: counts in a `HashMap` with std's `RandomState` and sorts by count alone, so
+    /// ties come out in hash order, which changes from one map to the next.
+    TiesInHashOrder,
     /// topk: keeps the first `k` distinct n-grams seen, then sorts those.
     TruncatesBeforeSorting,
     /// matrix: vocabulary (and columns) in first-seen order, not sorted.
@@ -50,6 +53,9 @@ pub enum Flaw {
     Transposed,
     /// stream: every row uses the same hash function: in effect a sketch of one row.
     SameHashEveryRow,
+    /// stream: `ceil(log10(1 / delta))` rows instead of `ceil(ln(1 / delta))`: 2 rows
+    /// where 5 are needed for delta = 0.01.
+    TooFewRows,
     /// stream: a count sketch (signed counters, median) where a count-min is asked for:
     /// unbiased, but it can under-count.
     CountSketchMedian,
@@ -60,6 +66,12 @@ pub enum Flaw {
     OffsetWithinLine,
     /// stream: never checks the memory budget.
     IgnoresBudget,
+    /// stream: exact counts in a `HashMap<String, u64>`, with `counter_bytes()` claiming
+    /// the sketch's size: right answers, memory that grows with the distinct n-grams.
+    ExactHashMap,
+    /// stream: reads a whole line before tokenizing it (`read_until(b'\n')`), so one huge
+    /// line takes memory in proportion to its length.
+    BuffersWholeLine,
     /// contamination: the training corpus counted as one document.
     TrainCrossesDocuments,
     /// contamination: distinct n-grams of the test document, not occurrences.
@@ -70,7 +82,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, with the task it belongs to.
-    pub const ALL: [(&'static str, Flaw); 23] = [
+    pub const ALL: [(&'static str, Flaw); 27] = [
         ("words", Flaw::CrossesDocuments),
         ("words", Flaw::WindowOffByOne),
         ("words", Flaw::AsciiLowercase),
@@ -82,19 +94,27 @@ impl Flaw {
         ("chars", Flaw::CollapsesEveryWhitespace),
         ("chars", Flaw::WbDropsShortWords),
         ("topk", Flaw::TiesInFirstSeenOrder),
+        ("topk", Flaw::TiesInHashOrder),
         ("topk", Flaw::TruncatesBeforeSorting),
         ("matrix", Flaw::VocabularyInFirstSeenOrder),
         ("matrix", Flaw::BinaryCounts),
         ("matrix", Flaw::Transposed),
         ("stream", Flaw::SameHashEveryRow),
+        ("stream", Flaw::TooFewRows),
         ("stream", Flaw::CountSketchMedian),
         ("stream", Flaw::SplitsAtReadBoundaries),
         ("stream", Flaw::OffsetWithinLine),
         ("stream", Flaw::IgnoresBudget),
+        ("stream", Flaw::ExactHashMap),
+        ("stream", Flaw::BuffersWholeLine),
         ("contamination", Flaw::TrainCrossesDocuments),
         ("contamination", Flaw::DistinctNgrams),
         ("contamination", Flaw::TestWindowOffByOne),
     ];
+
+    /// The flaws only the heap-metered properties catch (`suite::ngram::memory`): they
+    /// give right answers in too much memory. `tests/ngram_memory.rs` proves them caught.
+    pub const METERED: [Flaw; 2] = [Flaw::ExactHashMap, Flaw::BuffersWholeLine];
 }
 
 /// The reference with one [`Flaw`].
@@ -294,6 +314,11 @@ impl NgramCounter for Mutant {
         let mut seen = first_seen(documents, n, n);
         match self.0 {
             Flaw::TiesInFirstSeenOrder => seen.sort_by_key(|e| std::cmp::Reverse(e.1)),
+            Flaw::TiesInHashOrder => {
+                let counts: HashMap<String, u64> = seen.into_iter().collect();
+                seen = counts.into_iter().collect();
+                seen.sort_by_key(|e| std::cmp::Reverse(e.1));
+            }
             Flaw::TruncatesBeforeSorting => {
                 seen.truncate(k);
                 seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -348,9 +373,16 @@ impl NgramCounter for Mutant {
             })?,
             _ => check_sketch(spec)?,
         }
+        let depth = match self.0 {
+            Flaw::TooFewRows => (1.0 / spec.delta).log10().ceil() as usize,
+            _ => spec.depth(),
+        };
+        let inner = CountMin::with_shape(spec.width(), depth, spec.seed);
         let mut sketch = FlawedSketch {
-            inner: CountMin::new(spec),
-            signed: vec![0; spec.width() * spec.depth()],
+            signed: vec![0; inner.counters.len()],
+            inner,
+            exact: HashMap::new(),
+            claimed_bytes: spec.needed_bytes(),
             flaw: self.0,
         };
         let mut add =
@@ -387,7 +419,13 @@ impl NgramCounter for Mutant {
                     }
                 }
             }
-            _ => for_each_line(corpus, spec.lossy, add)?,
+            Flaw::BuffersWholeLine => read_whole_lines(corpus, spec.lossy, add)?,
+            _ => {
+                let mut window = Window::new(spec.n);
+                for_each_piece(corpus, spec.lossy, |piece| {
+                    window.push(piece, |g| sketch.add(g))
+                })?
+            }
         }
         Ok(Box::new(sketch))
     }
@@ -429,10 +467,44 @@ impl NgramCounter for Mutant {
     }
 }
 
+/// Each line of `corpus` read whole (the `BufRead::read_until` a first version writes),
+/// then decoded and passed to `f`: right answers, but a line of a gigabyte is a gigabyte
+/// of memory.
+fn read_whole_lines(
+    corpus: &mut dyn Read,
+    lossy: bool,
+    mut f: impl FnMut(&str),
+) -> Result<(), NgramError> {
+    let mut reader = BufReader::new(corpus);
+    let (mut line, mut offset) = (Vec::new(), 0u64);
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| NgramError::Io { kind: e.kind() })?;
+        if read == 0 {
+            return Ok(());
+        }
+        match std::str::from_utf8(&line) {
+            Ok(text) => f(text),
+            Err(_) if lossy => f(&String::from_utf8_lossy(&line)),
+            Err(e) => {
+                let offset = offset + e.valid_up_to() as u64;
+                return Err(NgramError::InvalidUtf8 { offset });
+            }
+        }
+        offset += read as u64;
+    }
+}
+
 /// The reference's count-min sketch, or one of the stream task's wrong sketches.
 struct FlawedSketch {
     inner: CountMin,
     signed: Vec<i64>,
+    /// [`Flaw::ExactHashMap`]'s counts.
+    exact: HashMap<String, u64>,
+    /// What [`Flaw::ExactHashMap`] says its counters take: the sketch's size.
+    claimed_bytes: usize,
     flaw: Flaw,
 }
 
@@ -452,6 +524,11 @@ impl FlawedSketch {
     }
 
     fn add(&mut self, ngram: &str) {
+        if self.flaw == Flaw::ExactHashMap {
+            *self.exact.entry(ngram.to_owned()).or_insert(0) += 1;
+            self.inner.total += 1;
+            return;
+        }
         let hash = seeded_hash(self.inner.seed, ngram);
         for row in 0..self.inner.depth {
             let (cell, sign) = self.cell(hash, row);
@@ -464,6 +541,9 @@ impl FlawedSketch {
 
 impl NgramSketch for FlawedSketch {
     fn estimate(&self, ngram: &str) -> u64 {
+        if self.flaw == Flaw::ExactHashMap {
+            return self.exact.get(ngram).copied().unwrap_or(0);
+        }
         let hash = seeded_hash(self.inner.seed, ngram);
         let rows = 0..self.inner.depth;
         if self.flaw != Flaw::CountSketchMedian {
@@ -485,6 +565,9 @@ impl NgramSketch for FlawedSketch {
     }
 
     fn counter_bytes(&self) -> usize {
-        self.inner.counter_bytes()
+        match self.flaw {
+            Flaw::ExactHashMap => self.claimed_bytes,
+            _ => self.inner.counter_bytes(),
+        }
     }
 }

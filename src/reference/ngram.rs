@@ -1,12 +1,12 @@
 //! The reference n-gram counter: tokens interned to integer ids, n-grams of orders 1 to 3
 //! (and any order whose ids fit) packed into one `u64`, counted by radix sort and run
 //! length rather than by hashing strings; NLTK padding; scikit-learn's character
-//! analyzers; a count-min sketch over a line-by-line stream; and train/test overlap.
+//! analyzers; a count-min sketch over a stream read in bounded memory ([`stream`]); and
+//! train/test overlap.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
-use std::io::{BufRead, BufReader, Read};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
 
 use mldrill_spec::ngram::{
     BOS, CharAnalyzer, Counts, DocumentTermMatrix, EOS, NgramCounter, NgramError, NgramSketch,
@@ -411,125 +411,9 @@ pub fn char_wb_word(word: &str, min_n: usize, max_n: usize, counts: &mut Counts)
 
 // ---------------------------------------------------------------- the stream
 
-/// Calls `f` with each line of `corpus` (its `\n` kept), decoded as UTF-8, or lossily
-/// when `lossy`. A line never splits a UTF-8 sequence (`\n` is never part of one), so a
-/// per-line check finds the same first invalid byte as a check of the whole stream.
-pub fn for_each_line(
-    corpus: &mut dyn Read,
-    lossy: bool,
-    mut f: impl FnMut(&str),
-) -> Result<(), NgramError> {
-    let mut reader = BufReader::with_capacity(1 << 16, corpus);
-    let mut line = Vec::new();
-    let mut offset = 0u64;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| NgramError::Io { kind: e.kind() })?;
-        if read == 0 {
-            return Ok(());
-        }
-        let text = match std::str::from_utf8(&line) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(_) if lossy => String::from_utf8_lossy(&line),
-            Err(e) => {
-                let offset = offset + e.valid_up_to() as u64;
-                return Err(NgramError::InvalidUtf8 { offset });
-            }
-        };
-        f(&text);
-        offset += read as u64;
-    }
-}
+pub mod stream;
 
-/// The checks every sketch makes before it reads anything, in the statement's order.
-pub fn check_sketch(spec: &SketchSpec) -> Result<(), NgramError> {
-    check_range(spec.n, spec.n)?;
-    let valid = |p: f64| p > 0.0 && p < 1.0;
-    if !valid(spec.epsilon) || !valid(spec.delta) {
-        return Err(NgramError::InvalidSketch);
-    }
-    let needed = spec.needed_bytes();
-    if needed > spec.memory_budget {
-        return Err(NgramError::BudgetTooSmall {
-            needed,
-            budget: spec.memory_budget,
-        });
-    }
-    Ok(())
-}
-
-/// SplitMix64's finalizer: a bijective mix, so distinct inputs stay distinct.
-pub fn mix64(mut x: u64) -> u64 {
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// One 64-bit hash of an n-gram, keyed by the seed (SipHash); rows derive their own.
-pub fn seeded_hash(seed: u64, ngram: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    hasher.write_u64(seed);
-    hasher.write(ngram.as_bytes());
-    hasher.finish()
-}
-
-/// A count-min sketch: `depth` rows of `width` counters, one hash function per row;
-/// an estimate is the smallest of the n-gram's counters, which only collisions inflate.
-#[derive(Debug, Clone)]
-pub struct CountMin {
-    pub width: usize,
-    pub depth: usize,
-    pub seed: u64,
-    pub counters: Vec<u64>,
-    pub total: u64,
-}
-
-impl CountMin {
-    pub fn new(spec: &SketchSpec) -> Self {
-        let (width, depth) = (spec.width(), spec.depth());
-        Self {
-            width,
-            depth,
-            seed: spec.seed,
-            counters: vec![0; width * depth],
-            total: 0,
-        }
-    }
-
-    /// The counter of `row` for an n-gram with hash `hash`: rows mix the hash with
-    /// their own constant, so each row is a different function of the n-gram.
-    pub fn cell(&self, hash: u64, row: usize) -> usize {
-        let h = mix64(hash ^ (row as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        row * self.width + (h % self.width as u64) as usize
-    }
-
-    pub fn add(&mut self, ngram: &str) {
-        let hash = seeded_hash(self.seed, ngram);
-        for row in 0..self.depth {
-            let cell = self.cell(hash, row);
-            self.counters[cell] += 1;
-        }
-        self.total += 1;
-    }
-}
-
-impl NgramSketch for CountMin {
-    fn estimate(&self, ngram: &str) -> u64 {
-        let hash = seeded_hash(self.seed, ngram);
-        let cells = (0..self.depth).map(|row| self.counters[self.cell(hash, row)]);
-        cells.min().unwrap_or(0)
-    }
-
-    fn total(&self) -> u64 {
-        self.total
-    }
-
-    fn counter_bytes(&self) -> usize {
-        self.counters.len() * std::mem::size_of::<u64>()
-    }
-}
+pub use stream::{CountMin, check_sketch, mix64, seeded_hash};
 
 // ---------------------------------------------------------------- the trait
 
@@ -645,12 +529,7 @@ impl NgramCounter for Reference {
         corpus: &mut dyn Read,
         spec: &SketchSpec,
     ) -> Result<Box<dyn NgramSketch>, NgramError> {
-        check_sketch(spec)?;
-        let mut sketch = CountMin::new(spec);
-        for_each_line(corpus, spec.lossy, |line| {
-            Joined::of_document(line).for_each_window(spec.n, |g| sketch.add(g));
-        })?;
-        Ok(Box::new(sketch))
+        Ok(Box::new(stream::count_stream(corpus, spec)?))
     }
 
     fn contamination(
