@@ -28,7 +28,7 @@ EPS = 0.05
 def args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default=os.environ.get("CARGO_TARGET_DIR", "target"))
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each NumPy variant; the mean counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each NumPy variant; the mean counts")
     return parser.parse_args()
 
 
@@ -76,7 +76,8 @@ def main():
         sys.exit(f"bench_poison_peers: no matrix under {bench}; run `cargo bench --bench poison` first")
     reference_flags = np.load(bench / "reference_flags.npy")
     print(f"matrix: {x.shape[0]} x {x.shape[1]} float32, {len(np.unique(labels))} classes, eps {EPS}; "
-          f"NumPy {np.__version__}")
+          f"NumPy {np.__version__} with its default BLAS threads ({os.cpu_count()} CPUs); "
+          f"the reference and the candidate run libtorch on one thread")
     rows = []
     for name, top in (("numpy_svd", by_svd), ("numpy_scatter_eigh", by_scatter)):
         flags = detect(x, labels, EPS, top)

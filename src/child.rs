@@ -118,6 +118,10 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     if args.bench.is_none() {
         suite.prepare(&properties, args.seed, args.data_cache.as_deref());
     }
+    // One libtorch thread: results do not depend on the machine's core count, parallel
+    // grades do not oversubscribe the cores (libtorch sizes its pool by the host's cores,
+    // not the container's), and candidate and reference are timed alike.
+    tch::set_num_threads(1);
     let applied = sandbox::apply(&limits);
     // Panics are reported as failures; the default hook would only flood stderr.
     std::panic::set_hook(Box::new(|_| {}));
