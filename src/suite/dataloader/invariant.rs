@@ -442,7 +442,7 @@ pub(crate) fn case_tensors(case: &CollateCase) -> (Tensor, Tensor) {
     (features, labels)
 }
 
-pub(crate) fn describe(t: &Tensor) -> String {
+pub fn describe(t: &Tensor) -> String {
     format!("{:?} tensor of shape {:?}", t.kind(), t.size())
 }
 
