@@ -14,7 +14,7 @@ use crate::grade::{ExerciseResult, TaskResult};
 use crate::grader::{GradeOptions, SUBMISSION_SCHEMA_VERSION, SubmissionResult};
 use crate::progress::Progress;
 use crate::report;
-use crate::runner::{Build, BuildPlan, Request, Runner, Status};
+use crate::runner::{Binary, Build, BuildPlan, Request, Runner, Status};
 use crate::sandbox::Limits;
 use crate::screen;
 use crate::workspace::default_cache;
@@ -48,19 +48,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|id| catalog.get(id))
                 .collect::<Result<Vec<_>, _>>()?;
-            let manifest = screen::export(
+            let exported = screen::export(
                 &root,
                 &chosen,
                 &out,
                 minutes,
-                seed.unwrap_or_else(random_seed),
+                seed,
+                &screen::record::records_dir(),
             )?;
+            for warning in &exported.warnings {
+                eprintln!("warning: {warning}");
+            }
             println!(
-                "exported {} to {} (seed {}, {} minutes)",
-                exercises.join(", "),
+                "exported {} to {} (screen {}, seed {}, {} minutes)",
+                exported.record.exercises.join(", "),
                 out.display(),
-                manifest.seed,
-                manifest.minutes
+                exported.record.screen_id,
+                exported.record.seed,
+                exported.record.minutes
+            );
+            println!(
+                "the grade takes the seed, exercises and export time from {}; grade on another machine by copying it into the same folder there",
+                exported.record_path.display()
             );
             println!(
                 "send the folder to the candidate; grade what comes back with: mldrill grade <folder or archive>"
@@ -109,12 +118,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     missing.display()
                 );
             }
+            // Every report file is opened before grading: a bad path costs nothing.
+            let reports = Reports::open(json, junit, markdown, csv)?;
+            let wall_clock = Duration::from_secs(run.timeout);
             let options = GradeOptions {
                 seed,
                 cases: run.cases,
-                wall_clock: Duration::from_secs(run.timeout),
-                limits: limits_for(run.memory),
+                wall_clock,
+                limits: Limits::new(run.memory, wall_clock),
                 exercises,
+                records: screen::record::records_dir(),
                 quiet: cli.quiet,
             };
             let jobs = jobs.map_or_else(
@@ -123,10 +136,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             let results =
                 batch::grade_all(&paths, &root, &catalog, &default_cache(), &options, jobs)?;
-            write_reports(&results, &catalog, json, junit, markdown, csv)?;
+            // The summary first: whatever happens to the files, it is not lost.
             for result in &results {
                 println!("{}", report::human::render_submission(result).trim_end());
             }
+            reports.write(&results, &catalog)?;
             let passed = results.iter().all(|r| r.all_passed());
             Ok(ExitCode::from(if passed {
                 EXIT_PASSED
@@ -146,13 +160,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for task in &tasks {
                 exercise.task(task)?;
             }
+            let wall_clock = Duration::from_secs(run.timeout);
             let options = CheckOptions {
                 implementation,
                 tasks,
                 seed: seed.unwrap_or_else(random_seed),
                 cases: run.cases,
-                wall_clock: Duration::from_secs(run.timeout),
-                limits: limits_for(run.memory),
+                wall_clock,
+                limits: Limits::new(run.memory, wall_clock),
                 quiet: cli.quiet || format == Format::Json,
             };
             let result = check(&root, exercise, &options)?;
@@ -170,50 +185,68 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The runner's limits for a memory budget: the address space keeps its room for
-/// libtorch's mapped libraries on top of the budget.
-fn limits_for(memory_mib: u64) -> Limits {
-    let defaults = Limits::default();
-    Limits {
-        memory_mib,
-        address_space_mib: memory_mib + defaults.address_space_mib - defaults.memory_mib,
-        ..defaults
-    }
+/// The report files of a grade, created (so checked) before any grading starts.
+struct Reports {
+    json: Option<(PathBuf, std::fs::File)>,
+    junit: Option<(PathBuf, std::fs::File)>,
+    markdown: Option<(PathBuf, std::fs::File)>,
+    csv: Option<(PathBuf, std::fs::File)>,
 }
 
-fn write_reports(
-    results: &[SubmissionResult],
-    catalog: &Catalog,
-    json: Option<PathBuf>,
-    junit: Option<PathBuf>,
-    markdown: Option<PathBuf>,
-    csv: Option<PathBuf>,
-) -> Result<()> {
-    let write = |path: &Path, text: String| {
-        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))
-    };
-    if let Some(path) = json {
-        let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
-        write(&path, serde_json::to_string_pretty(&document)?)?;
+impl Reports {
+    fn open(
+        json: Option<PathBuf>,
+        junit: Option<PathBuf>,
+        markdown: Option<PathBuf>,
+        csv: Option<PathBuf>,
+    ) -> Result<Self> {
+        let open = |path: Option<PathBuf>| -> Result<Option<(PathBuf, std::fs::File)>> {
+            path.map(|path| {
+                let file = std::fs::File::create(&path).with_context(|| {
+                    format!(
+                        "failed to create the report {}; pass a path in a folder you can write",
+                        path.display()
+                    )
+                })?;
+                Ok((path, file))
+            })
+            .transpose()
+        };
+        Ok(Self {
+            json: open(json)?,
+            junit: open(junit)?,
+            markdown: open(markdown)?,
+            csv: open(csv)?,
+        })
     }
-    if let Some(path) = junit {
-        write(&path, report::junit::render(results))?;
-    }
-    if let Some(path) = markdown {
-        write(
-            &path,
-            results
+
+    fn write(self, results: &[SubmissionResult], catalog: &Catalog) -> Result<()> {
+        use std::io::Write;
+        let write = |report: Option<(PathBuf, std::fs::File)>,
+                     text: &dyn Fn() -> Result<String>| {
+            if let Some((path, mut file)) = report {
+                file.write_all(text()?.as_bytes())
+                    .with_context(|| format!("failed to write {}", path.display()))?;
+            }
+            Ok::<(), anyhow::Error>(())
+        };
+        write(self.json, &|| {
+            let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
+            Ok(serde_json::to_string_pretty(&document)?)
+        })?;
+        write(self.junit, &|| Ok(report::junit::render(results)))?;
+        write(self.markdown, &|| {
+            Ok(results
                 .iter()
                 .map(|r| report::markdown::render(r, catalog))
                 .collect::<Vec<_>>()
-                .join("\n---\n\n"),
-        )?;
+                .join("\n---\n\n"))
+        })?;
+        write(self.csv, &|| {
+            let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
+            Ok(report::csv::render(results, &ids)?)
+        })
     }
-    if let Some(path) = csv {
-        let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
-        write(&path, report::csv::render(results, &ids)?)?;
-    }
-    Ok(())
 }
 
 /// The workspace: `--root`, else the nearest folder at or above the current one that has
@@ -383,11 +416,19 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
     if !options.quiet {
         eprintln!("building the runner (the first build takes a few minutes) ...");
     }
+    // The reference runs from the runner that links no candidate crate: it works whatever
+    // state the candidate's code is in.
+    let binary = match options.implementation {
+        Implementation::Candidate => Binary::Candidate(exercise.id.clone()),
+        Implementation::Reference => Binary::References,
+    };
     let plan = BuildPlan {
+        binary,
         workspace: root,
         home: root,
         target_dir: None,
         time_limit: crate::runner::BUILD_TIME_LIMIT,
+        memory_mib: None,
         quiet: options.quiet,
     };
     let runner = match Runner::build(&plan)? {
@@ -409,6 +450,7 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
         }
     };
     let mut results = Vec::with_capacity(tasks.len());
+    let mut sandbox = Vec::new();
     for task in tasks {
         if !options.quiet {
             eprintln!("checking {}/{} ...", exercise.id, task.id);
@@ -423,6 +465,9 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
             wall_clock: options.wall_clock,
         };
         let run = runner.run(&request)?;
+        if sandbox.is_empty() {
+            sandbox = run.sandbox;
+        }
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
     Ok(ExerciseResult::new(
@@ -431,5 +476,6 @@ pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result
         options.seed,
         options.cases,
         results,
-    ))
+    )
+    .with_sandbox(sandbox))
 }

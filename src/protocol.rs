@@ -7,7 +7,12 @@
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes shape; the CLI rejects any other version.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The runner's exit code when its worker was stopped at the CPU-time limit.
+pub const EXIT_CPU_LIMIT: i32 = 124;
+/// The runner's exit code when its worker was killed by signal `s` is this plus `s`.
+pub const EXIT_SIGNAL_BASE: i32 = 128;
 
 /// What one property run came to, as the runner saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +22,9 @@ pub enum Outcome {
     Fail,
     /// The implementation hit a `todo!()`.
     NotImplemented,
+    /// An allocation failed under the memory limit (libtorch's allocator reports it as
+    /// an error the runner sees; Rust's own aborts the process instead).
+    Memory,
 }
 
 /// One line from the runner.

@@ -5,7 +5,14 @@
 //! workspace or another submission, nor write anywhere).
 //!
 //! The runner is our code and starts before candidate code; limits set here are
-//! inherited by everything the candidate could start and cannot be raised again.
+//! inherited by everything the candidate could start and cannot be raised again. The
+//! runner's supervisor ([`crate::supervisor`]) adds what must be set up from outside the
+//! process: a PID namespace (every process the candidate starts dies with it) and a pids
+//! cgroup (a process count that holds for root too), where the OS allows them.
+
+pub mod cgroup;
+
+use std::time::Duration;
 
 use rustix::process::{Resource, Rlimit, setrlimit};
 
@@ -16,12 +23,32 @@ pub struct Limits {
     pub memory_mib: u64,
     /// Address space, in MiB (RLIMIT_AS): memory plus room for libtorch's mapped libraries.
     pub address_space_mib: u64,
-    /// CPU seconds (RLIMIT_CPU); the CLI enforces wall-clock time itself.
+    /// CPU seconds (RLIMIT_CPU): a backstop should the CLI's wall-clock limit not act (the
+    /// CLI gone); see [`Limits::new`].
     pub cpu_seconds: u64,
     /// Largest file the process may write, in MiB (RLIMIT_FSIZE).
     pub file_size_mib: u64,
-    /// Processes and threads of this user (RLIMIT_NPROC; not enforced for root).
+    /// Processes and threads of this user (RLIMIT_NPROC; not enforced for root), and of
+    /// the runner's pids cgroup where there is one.
     pub processes: u64,
+}
+
+impl Limits {
+    /// The limits for a memory budget and a wall-clock limit. The address space keeps
+    /// room for libtorch's mapped libraries on top of the budget. The CPU limit is the
+    /// wall-clock limit times the threads that can run at once (a multithreaded candidate
+    /// burns CPU time faster than wall time), plus a margin, so the wall clock decides a
+    /// timeout and the CPU limit only stops a runner nobody watches any more.
+    pub fn new(memory_mib: u64, wall_clock: Duration) -> Self {
+        let defaults = Limits::default();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+        Limits {
+            memory_mib,
+            address_space_mib: memory_mib + defaults.address_space_mib - defaults.memory_mib,
+            cpu_seconds: wall_clock.as_secs().max(1) * threads + 5,
+            ..defaults
+        }
+    }
 }
 
 impl Default for Limits {
@@ -70,8 +97,17 @@ pub fn apply(limits: &Limits) -> Vec<String> {
         format!("file size {} MiB", limits.file_size_mib),
         set(Resource::Fsize, limits.file_size_mib * MIB),
     );
+    let root = rustix::process::getuid().is_root();
     note(
-        format!("processes {}", limits.processes),
+        format!(
+            "processes {}{}",
+            limits.processes,
+            if root {
+                " (RLIMIT_NPROC: not enforced for root)"
+            } else {
+                ""
+            }
+        ),
         set(Resource::Nproc, limits.processes),
     );
     note("no core dumps".into(), set(Resource::Core, 0));
@@ -121,6 +157,20 @@ fn confine_filesystem() -> Result<String, landlock::RulesetError> {
             "filesystem: not confined (no Landlock in this kernel)".to_owned()
         }
     })
+}
+
+/// Makes the processes this one starts from now on members of a new PID namespace: the
+/// first becomes its init, and when it exits the kernel kills every process left in the
+/// namespace, whatever process group or session it moved to. Unprivileged users need a
+/// user namespace first. Returns the line for the report.
+pub fn new_pid_namespace() -> String {
+    use nix::sched::{CloneFlags, unshare};
+    match unshare(CloneFlags::CLONE_NEWPID)
+        .or_else(|_| unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWPID))
+    {
+        Ok(()) => "pid namespace".to_owned(),
+        Err(e) => format!("pid namespace: not applied ({e})"),
+    }
 }
 
 /// Moves this process into a new, empty network namespace (only loopback, down).

@@ -1,0 +1,12 @@
+//! `mldrill-runner-ngram`: the ngram exercise with the candidate crate linked in. The
+//! `mldrill` CLI starts it as a child process under limits and reads its results over a
+//! pipe.
+
+use std::process::ExitCode;
+
+use mldrill::child::Candidates;
+use mldrill::exercises::Ngram;
+
+fn main() -> ExitCode {
+    mldrill::child::main(&[&Ngram(ngram::Candidate)], Candidates::Linked)
+}
