@@ -21,5 +21,8 @@ for exercise in $exercises; do
   status=0
   "$mldrill" check "$exercise" --seed "$seed" --quiet || status=$?
   [ "$status" -eq 1 ] || { echo "demo: expected exit code 1 for the stub of $exercise, got $status" >&2; exit 1; }
+  # Every task of an untouched stub must be reported as not implemented, not as a crash.
+  "$mldrill" check "$exercise" --seed "$seed" --quiet --format json \
+    | python3 "$(dirname "$0")/expect_not_implemented.py" || exit 1
 done
-printf '\nNext: mldrill show dataloader, fill in exercises/dataloader/src/lib.rs, mldrill check dataloader.\n'
+printf '\nNext: mldrill show dataloader, fill in exercises/dataloader/src/lib.rs, mldrill check dataloader.\nSee the poison exercise'\''s backdoor end to end: mldrill backdoor\n'

@@ -2,7 +2,8 @@
 //! object per line on a pipe that candidate code cannot reach.
 //!
 //! The runner only reports; the CLI decides what passed. A property counts only when a
-//! well-formed `result` record for it arrives, once, followed by `done`.
+//! well-formed `result` record for it arrives, exactly once; a line that is not a
+//! well-formed record discredits every record of that run. `done` marks a clean end.
 
 use serde::{Deserialize, Serialize};
 

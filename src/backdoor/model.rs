@@ -55,7 +55,7 @@ impl Model {
             .expect("Adam builds for a CPU var store");
         let (x, y) = tensors(images);
         let mut order: Vec<i64> = (0..images.len() as i64).collect();
-        let mut rng = StdRng::seed_from_u64(seed ^ 0x7472_6169_6e);
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x0074_7261_696e);
         for _ in 0..EPOCHS {
             order.shuffle(&mut rng);
             for batch in order.chunks(BATCH) {

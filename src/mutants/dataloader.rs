@@ -30,8 +30,12 @@ pub enum Flaw {
     FeaturesCastToFloat,
     /// collate: no bounds check, so libtorch throws on an out-of-range index.
     NoBoundsCheck,
+    /// collate: compares only the first dimensions, so `[N, 1]` labels pass as `[N]`.
+    LabelsShapeUnchecked,
     /// sequences: pads on the left.
     PadsOnLeft,
+    /// sequences: converts every sequence to the first one's dtype instead of rejecting it.
+    PadConvertsDtypes,
     /// sequences: "buckets" are plain shuffled batches.
     NoBucketing,
     /// sequences: sorts the whole epoch by length and never shuffles.
@@ -46,7 +50,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, with the task it belongs to.
-    pub const ALL: [(&'static str, Flaw); 16] = [
+    pub const ALL: [(&'static str, Flaw); 18] = [
         ("batching", Flaw::DropLastIgnored),
         ("batching", Flaw::BatchCountOffByOne),
         ("shuffle", Flaw::SameOrderEveryEpoch),
@@ -57,7 +61,9 @@ impl Flaw {
         ("distributed", Flaw::AcceptsBadRank),
         ("collate", Flaw::FeaturesCastToFloat),
         ("collate", Flaw::NoBoundsCheck),
+        ("collate", Flaw::LabelsShapeUnchecked),
         ("sequences", Flaw::PadsOnLeft),
+        ("sequences", Flaw::PadConvertsDtypes),
         ("sequences", Flaw::NoBucketing),
         ("sequences", Flaw::SortedEveryEpoch),
         ("resume", Flaw::RestartsEpoch),
@@ -165,6 +171,30 @@ impl DataLoader for Mutant {
                     labels: labels.index_select(0, &index),
                 })
             }
+            Flaw::LabelsShapeUnchecked => {
+                let (n_features, n_labels) = (
+                    features.size().first().copied().unwrap_or(-1),
+                    labels.size().first().copied().unwrap_or(-1),
+                );
+                if n_features < 0 || n_features != n_labels {
+                    return Err(LoaderError::ShapeMismatch {
+                        features: n_features,
+                        labels: n_labels,
+                    });
+                }
+                if let Some(&index) = indices.iter().find(|&&i| i as i64 >= n_features) {
+                    return Err(LoaderError::IndexOutOfRange {
+                        index,
+                        len: n_features as usize,
+                    });
+                }
+                let index =
+                    Tensor::from_slice(&indices.iter().map(|&i| i as i64).collect::<Vec<_>>());
+                Ok(Batch {
+                    features: features.index_select(0, &index),
+                    labels: labels.index_select(0, &index),
+                })
+            }
             _ => Reference.collate(features, labels, indices),
         }
     }
@@ -175,6 +205,12 @@ impl DataLoader for Mutant {
         batch_first: bool,
         padding_value: f64,
     ) -> Result<PaddedBatch, LoaderError> {
+        if self.0 == Flaw::PadConvertsDtypes
+            && let Some(first) = sequences.first()
+        {
+            let same: Vec<Tensor> = sequences.iter().map(|s| s.to_kind(first.kind())).collect();
+            return Reference.pad_sequences(&same, batch_first, padding_value);
+        }
         if self.0 != Flaw::PadsOnLeft {
             return Reference.pad_sequences(sequences, batch_first, padding_value);
         }

@@ -500,6 +500,25 @@ fn collate_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure>
                 "collate of index {index} from {} samples",
                 case.samples
             );
+            let column = labels.unsqueeze(1);
+            ensure_eq!(
+                imp.collate(&features, &column, &case.indices).map(|_| ()),
+                Err(LoaderError::ShapeMismatch {
+                    features: case.samples,
+                    labels: -1
+                }),
+                "collate with [{}, 1] labels (labels must be 1-D)",
+                case.samples
+            );
+            let scalar = make_tensor(&[], case.dtype, 0);
+            ensure_eq!(
+                imp.collate(&scalar, &labels, &case.indices).map(|_| ()),
+                Err(LoaderError::ShapeMismatch {
+                    features: -1,
+                    labels: case.samples
+                }),
+                "collate with 0-D features (no sample dimension)"
+            );
             Ok(())
         },
     )
@@ -608,6 +627,20 @@ fn pad_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
                 Err(LoaderError::BadSequence { position }),
                 "pad_sequences with a 2-D tensor at position {position}"
             );
+            if position > 0 {
+                let other = SEQUENCE_DTYPES
+                    .into_iter()
+                    .find(|&d| d != case.dtype)
+                    .expect("several dtypes");
+                seqs[position] = make_tensor(&[3], other, 0);
+                ensure_eq!(
+                    imp.pad_sequences(&seqs, case.batch_first, case.padding_value)
+                        .map(|_| ()),
+                    Err(LoaderError::BadSequence { position }),
+                    "pad_sequences with a {other:?} sequence at position {position} in a {:?} batch",
+                    case.dtype
+                );
+            }
             Ok(())
         },
     )

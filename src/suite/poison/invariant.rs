@@ -482,8 +482,7 @@ fn rotation(dim: usize, seed: u64) -> Array2<f32> {
         let v = unit_vector(dim, &basis, &mut rng);
         basis.push(v);
     }
-    let q = Array2::from_shape_fn((dim, dim), |(i, j)| basis[i][j] as f32);
-    q
+    Array2::from_shape_fn((dim, dim), |(i, j)| basis[i][j] as f32)
 }
 
 fn spectral_rotation(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
@@ -577,10 +576,8 @@ fn detect_edges(imp: &Detector, _ctx: &mut Ctx) -> Result<(), Failure> {
     )
     .expect("5 x 2");
     let labels = [3, 3, 3, 7, 3];
-    let expect = |what: &str,
-                  got: Result<Vec<usize>, PoisonError>,
-                  ok: &dyn Fn(&Result<Vec<usize>, PoisonError>) -> bool,
-                  expected: &str| {
+    type Flags = Result<Vec<usize>, PoisonError>;
+    let expect = |what: &str, got: Flags, ok: fn(&Flags) -> bool, expected: &str| {
         if ok(&got) {
             Ok(())
         } else {
@@ -592,32 +589,32 @@ fn detect_edges(imp: &Detector, _ctx: &mut Ctx) -> Result<(), Failure> {
     expect(
         "eps = 0",
         imp.detect(x.view(), &labels, 0.0),
-        &|r| matches!(r, Ok(v) if v.is_empty()),
+        |r| matches!(r, Ok(v) if v.is_empty()),
         "Ok([]) (a budget of 0 flags nothing)",
     )?;
     expect(
         "class 7 has one sample, eps = 0.1",
         imp.detect(x.view(), &labels, 0.1),
-        &|r| matches!(r, Ok(v) if v.contains(&3)),
+        |r| matches!(r, Ok(v) if v.contains(&3)),
         "its sample 3 flagged (a singleton class is always flagged when eps > 0)",
     )?;
     expect(
         "no samples",
         imp.detect(Array2::<f32>::zeros((0, 2)).view(), &[], 0.1),
-        &|r| matches!(r, Ok(v) if v.is_empty()),
+        |r| matches!(r, Ok(v) if v.is_empty()),
         "Ok([])",
     )?;
     expect(
         "5 rows, 4 labels",
         imp.detect(x.view(), &labels[..4], 0.1),
-        &|r| matches!(r, Err(PoisonError::ShapeMismatch { rows: 5, labels: 4 })),
+        |r| matches!(r, Err(PoisonError::ShapeMismatch { rows: 5, labels: 4 })),
         "Err(ShapeMismatch { rows: 5, labels: 4 })",
     )?;
     for eps in [-0.1, 1.0, f64::NAN] {
         expect(
             &format!("eps = {eps}"),
             imp.detect(x.view(), &labels, eps),
-            &|r| matches!(r, Err(PoisonError::InvalidFraction)),
+            |r| matches!(r, Err(PoisonError::InvalidFraction)),
             "Err(InvalidFraction)",
         )?;
     }
@@ -626,7 +623,7 @@ fn detect_edges(imp: &Detector, _ctx: &mut Ctx) -> Result<(), Failure> {
     expect(
         "an infinity at row 4, column 0",
         imp.detect(bad.view(), &labels, 0.1),
-        &|r| matches!(r, Err(PoisonError::NotFinite { row: 4, column: 0 })),
+        |r| matches!(r, Err(PoisonError::NotFinite { row: 4, column: 0 })),
         "Err(NotFinite { row: 4, column: 0 })",
     )
 }
@@ -694,14 +691,21 @@ fn label_consistent(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
         if let Some(&i) = found.iter().find(|&&i| i >= labels.len()) {
             fail!("issue {i} is out of range for {} samples", labels.len());
         }
-        // Renaming the classes (the same permutation of columns and labels) and reordering
-        // the samples changes nothing but the indices.
+        // Reordering the samples changes nothing but the indices; renaming the classes
+        // (the same permutation of columns and labels) changes nothing either, unless a
+        // row's largest probability is tied, where the first class in order wins.
         let k = probs.ncols();
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut rename: Vec<usize> = (0..k).collect();
-        rename.shuffle(&mut rng);
         let mut order: Vec<usize> = (0..labels.len()).collect();
         order.shuffle(&mut rng);
+        let tied = probs.outer_iter().any(|row| {
+            let top = row.fold(f64::MIN, |m, &p| m.max(p));
+            row.iter().filter(|&&p| p == top).count() > 1
+        });
+        let mut rename: Vec<usize> = (0..k).collect();
+        if !tied {
+            rename.shuffle(&mut rng);
+        }
         let moved_labels: Vec<usize> = order.iter().map(|&i| rename[labels[i]]).collect();
         let moved = Array2::from_shape_fn(probs.dim(), |(i, j)| {
             let column = rename.iter().position(|&r| r == j).expect("a permutation");
