@@ -1,6 +1,6 @@
 //! mldrill: runnable ML and AI-security coding exercises, graded by property tests and
 //! benchmarks. The `mldrill` binary is a thin shell over [`app::run`]; candidate code
-//! never runs in its process but in the `mldrill-runner` child ([`child`]), which
+//! never runs in its process but in a `mldrill-runner-*` child ([`child`]), which
 //! [`runner`] starts under limits and reads over [`protocol`].
 
 pub mod app;
