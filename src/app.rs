@@ -11,7 +11,7 @@ use crate::batch;
 use crate::catalog::{Catalog, Exercise};
 use crate::cli::{Cli, Command, Format, Implementation, ScreenCommand};
 use crate::grade::{ExerciseResult, TaskResult};
-use crate::grader::{GradeOptions, SUBMISSION_SCHEMA_VERSION, SubmissionResult};
+use crate::grader::GradeOptions;
 use crate::progress::Progress;
 use crate::report;
 use crate::runner::{Binary, Build, BuildPlan, Request, Runner, Status};
@@ -119,7 +119,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             // Every report file is opened before grading: a bad path costs nothing.
-            let reports = Reports::open(json, junit, markdown, csv)?;
+            let reports = report::files::Reports::open(json, junit, markdown, csv)?;
             let wall_clock = Duration::from_secs(run.timeout);
             let options = GradeOptions {
                 seed,
@@ -182,70 +182,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 EXIT_NOT_PASSED
             }))
         }
-    }
-}
-
-/// The report files of a grade, created (so checked) before any grading starts.
-struct Reports {
-    json: Option<(PathBuf, std::fs::File)>,
-    junit: Option<(PathBuf, std::fs::File)>,
-    markdown: Option<(PathBuf, std::fs::File)>,
-    csv: Option<(PathBuf, std::fs::File)>,
-}
-
-impl Reports {
-    fn open(
-        json: Option<PathBuf>,
-        junit: Option<PathBuf>,
-        markdown: Option<PathBuf>,
-        csv: Option<PathBuf>,
-    ) -> Result<Self> {
-        let open = |path: Option<PathBuf>| -> Result<Option<(PathBuf, std::fs::File)>> {
-            path.map(|path| {
-                let file = std::fs::File::create(&path).with_context(|| {
-                    format!(
-                        "failed to create the report {}; pass a path in a folder you can write",
-                        path.display()
-                    )
-                })?;
-                Ok((path, file))
-            })
-            .transpose()
-        };
-        Ok(Self {
-            json: open(json)?,
-            junit: open(junit)?,
-            markdown: open(markdown)?,
-            csv: open(csv)?,
-        })
-    }
-
-    fn write(self, results: &[SubmissionResult], catalog: &Catalog) -> Result<()> {
-        use std::io::Write;
-        let write = |report: Option<(PathBuf, std::fs::File)>,
-                     text: &dyn Fn() -> Result<String>| {
-            if let Some((path, mut file)) = report {
-                file.write_all(text()?.as_bytes())
-                    .with_context(|| format!("failed to write {}", path.display()))?;
-            }
-            Ok::<(), anyhow::Error>(())
-        };
-        write(self.json, &|| {
-            let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
-            Ok(serde_json::to_string_pretty(&document)?)
-        })?;
-        write(self.junit, &|| Ok(report::junit::render(results)))?;
-        write(self.markdown, &|| {
-            Ok(results
-                .iter()
-                .map(|r| report::markdown::render(r, catalog))
-                .collect::<Vec<_>>()
-                .join("\n---\n\n"))
-        })?;
-        write(self.csv, &|| {
-            let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
-            Ok(report::csv::render(results, &ids)?)
-        })
     }
 }
 

@@ -541,15 +541,18 @@ fn out_of_memory(tail: &str, signal: Option<i32>) -> bool {
     if !matches!(signal, Some(6 | 11)) {
         return false;
     }
-    let last: Vec<&str> = tail
+    let mut last = tail
         .lines()
         .rev()
         .filter(|l| !l.trim().is_empty())
+        // Rust's allocation-failure hook ends with this note when no backtrace is asked for.
+        .skip_while(|l| l.starts_with("note: run with `RUST_BACKTRACE=1`"))
         .take(3)
-        .collect();
-    last.first()
-        .is_some_and(|l| l.starts_with("memory allocation of ") && l.trim_end().ends_with("failed"))
-        || last.iter().any(|l| l.contains("std::bad_alloc"))
+        .peekable();
+    let rust = last.peek().is_some_and(|l| {
+        l.starts_with("memory allocation of ") && l.trim_end().ends_with("failed")
+    });
+    rust || last.any(|l| l.contains("std::bad_alloc"))
 }
 
 /// One verdict per requested property: its record when a well-formed one arrived, the
@@ -717,7 +720,8 @@ mod tests {
     fn the_supervisors_exit_code_carries_the_workers_ending() {
         use std::os::unix::process::ExitStatusExt;
         let code = |c: i32| ExitStatus::from_raw(c << 8);
-        let oom = "lots of output\nmemory allocation of 268435456 bytes failed\n";
+        let oom = "lots of output\nmemory allocation of 268435456 bytes failed\n\
+                   note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
         assert_eq!(ending(code(EXIT_CPU_LIMIT), ""), Status::Timeout);
         assert_eq!(ending(code(EXIT_SIGNAL_BASE + 6), oom), Status::Memory);
         assert_eq!(ending(code(EXIT_SIGNAL_BASE + 11), oom), Status::Memory);

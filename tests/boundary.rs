@@ -173,6 +173,12 @@ fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
                 // The sleepers held the output pipes; the run still ended, and the one that
                 // stayed in the runner's process group is gone. The one that left it is
                 // gone too where the runner got a PID namespace.
+                assert_eq!(
+                    run.output.matches("SLEEPER STARTED").count(),
+                    2,
+                    "{}",
+                    run.output
+                );
                 let left = processes_with(&sleep_mark);
                 let namespaced = run.sandbox.iter().any(|s| s == "pid namespace");
                 assert!(
