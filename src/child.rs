@@ -1,8 +1,7 @@
 //! The runner's side of the boundary: what a `mldrill-runner-*` executable does between
-//! its first line and its exit. Started by the CLI it is the supervisor
-//! ([`crate::supervisor`]), which starts the same executable again as the worker; the
-//! worker limits itself, moves stdout out of the candidate's reach, runs the requested
-//! properties and reports each over the protocol pipe.
+//! its first line and its exit. It limits itself, moves stdout out of the candidate's
+//! reach, runs the requested properties and reports each over the protocol pipe. The CLI
+//! starts it through `mldrill-supervisor`, which adds the limits only a parent can set.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -97,14 +96,13 @@ struct RunnerArgs {
     /// Print the exercise's property ids, one a line, and exit.
     #[arg(long)]
     list: bool,
-    /// Set by the supervisor on the process it starts: run the properties here.
+    /// Set by the supervisor: read what it applied on stdin, to the end, first.
     #[arg(long, hide = true)]
-    worker: bool,
+    supervised: bool,
 }
 
 /// The runner's `main`: exit code 0 when every requested property was reported (whatever
-/// its outcome), 2 when the request itself was wrong; see [`crate::supervisor`] for how a
-/// worker's crash or limit shows.
+/// its outcome), 2 when the request itself was wrong.
 pub fn main(suites: &[&dyn BoundSuite], candidates: Candidates) -> ExitCode {
     let args = RunnerArgs::parse();
     let Some(suite) = suites.iter().find(|s| s.exercise() == args.exercise) else {
@@ -130,20 +128,19 @@ pub fn main(suites: &[&dyn BoundSuite], candidates: Candidates) -> ExitCode {
         cpu_seconds: args.cpu_seconds,
         ..Limits::default()
     };
-    if !args.worker {
-        return crate::supervisor::supervise(std::env::args_os().skip(1).collect(), &limits);
-    }
-    worker(&args, *suite, &limits)
+    run(&args, *suite, &limits)
 }
 
-/// The worker: everything that runs candidate code.
-fn worker(args: &RunnerArgs, suite: &dyn BoundSuite, limits: &Limits) -> ExitCode {
+/// Everything that runs candidate code.
+fn run(args: &RunnerArgs, suite: &dyn BoundSuite, limits: &Limits) -> ExitCode {
     let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     // What the supervisor applied from outside; it closes the pipe when done.
     let mut from_supervisor = String::new();
-    let _ = std::io::stdin()
-        .take(64 * 1024)
-        .read_to_string(&mut from_supervisor);
+    if args.supervised {
+        let _ = std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut from_supervisor);
+    }
     let mut channel = match protocol_channel() {
         Ok(file) => file,
         Err(e) => {

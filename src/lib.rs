@@ -24,6 +24,5 @@ pub mod sandbox;
 pub mod screen;
 pub mod submission;
 pub mod suite;
-pub mod supervisor;
 pub mod timing;
 pub mod workspace;

@@ -10,10 +10,8 @@ use serde::{Deserialize, Serialize};
 /// Bumped whenever a message changes shape; the CLI rejects any other version.
 pub const PROTOCOL_VERSION: u32 = 2;
 
-/// The runner's exit code when its worker was stopped at the CPU-time limit.
-pub const EXIT_CPU_LIMIT: i32 = 124;
-/// The runner's exit code when its worker was killed by signal `s` is this plus `s`.
-pub const EXIT_SIGNAL_BASE: i32 = 128;
+/// How the supervisor's exit code tells the runner's ending (CPU limit, signal).
+pub use mldrill_supervisor::{EXIT_CPU_LIMIT, EXIT_SIGNAL_BASE};
 
 /// What one property run came to, as the runner saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

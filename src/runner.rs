@@ -126,10 +126,14 @@ pub const OUTPUT_CAP: usize = 64 * 1024;
 /// Most bytes accepted on the protocol pipe before the runner is stopped as broken.
 const PROTOCOL_CAP: usize = 8 * 1024 * 1024;
 
-/// The built runner and the workspace it was built from.
+/// The supervisor's package and executable: it starts every runner (see its crate).
+const SUPERVISOR: &str = "mldrill-supervisor";
+
+/// A built runner executable, and the supervisor that starts it.
 #[derive(Debug, Clone)]
 pub struct Runner {
     pub executable: PathBuf,
+    pub supervisor: PathBuf,
 }
 
 /// What `cargo build` of the runner came to.
@@ -156,11 +160,21 @@ impl Binary {
         }
     }
 
-    /// Cargo's arguments that select it: its bin, and the feature that links the candidate.
+    /// Cargo's arguments that select it, with the supervisor it runs under: its bin, and
+    /// the feature that links the candidate.
     fn cargo_args(&self) -> Vec<String> {
-        let mut args = vec!["--bin".to_owned(), self.name()];
+        let mut args = vec![
+            "--package".to_owned(),
+            "mldrill-runner".to_owned(),
+            "--bin".to_owned(),
+            self.name(),
+            "--package".to_owned(),
+            SUPERVISOR.to_owned(),
+            "--bin".to_owned(),
+            SUPERVISOR.to_owned(),
+        ];
         if let Binary::Candidate(id) = self {
-            args.extend(["--features".to_owned(), id.clone()]);
+            args.extend(["--features".to_owned(), format!("mldrill-runner/{id}")]);
         }
         args
     }
@@ -209,14 +223,7 @@ impl Runner {
         }
         command
             .current_dir(workspace)
-            .args([
-                "build",
-                "--release",
-                "--package",
-                "mldrill-runner",
-                "--color",
-                "never",
-            ])
+            .args(["build", "--release", "--color", "never"])
             .args(plan.binary.cargo_args())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -278,6 +285,7 @@ impl Runner {
             .unwrap_or_else(|| workspace.join("target"));
         Ok(Build::Ready(Runner {
             executable: target.join("release").join(plan.binary.name()),
+            supervisor: target.join("release").join(SUPERVISOR),
         }))
     }
 
@@ -374,8 +382,12 @@ impl Runner {
             .prefix("mldrill-run-")
             .tempdir()
             .map_err(spawn_error)?;
-        let mut command = Command::new(&self.executable);
+        let mut command = Command::new(&self.supervisor);
         command
+            .args(["--processes", &limits.processes.to_string()])
+            .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
+            .arg("--")
+            .arg(&self.executable)
             .args(["--exercise", exercise])
             .args(args)
             .args(["--memory-mib", &limits.memory_mib.to_string()])
@@ -483,7 +495,7 @@ struct Ending {
 
 impl Ending {
     /// How the runner ended: `exit` is the supervisor's status, which carries the
-    /// worker's ending (see [`crate::supervisor`]); `tail` is the end of its output.
+    /// runner's ending (`mldrill_supervisor`); `tail` is the end of its output.
     fn classify(timed_out: bool, exit: Option<ExitStatus>, tail: &str, elapsed: Duration) -> Self {
         use std::os::unix::process::ExitStatusExt;
         let code = exit.and_then(|s| s.code());
@@ -533,7 +545,7 @@ impl Ending {
     }
 }
 
-/// A process that died of an abort (SIGABRT; SIGSEGV when the worker is a PID
+/// A process that died of an abort (SIGABRT; SIGSEGV when the runner is a PID
 /// namespace's init, which cannot be killed by a signal it raises itself) right after
 /// printing Rust's or C++'s allocation-failure message as its last words. Printing that
 /// line and then crashing is indistinguishable, and fails all the same.
@@ -717,7 +729,7 @@ mod tests {
     }
 
     #[test]
-    fn the_supervisors_exit_code_carries_the_workers_ending() {
+    fn the_supervisors_exit_code_carries_the_runners_ending() {
         use std::os::unix::process::ExitStatusExt;
         let code = |c: i32| ExitStatus::from_raw(c << 8);
         let oom = "lots of output\nmemory allocation of 268435456 bytes failed\n\

@@ -6,11 +6,9 @@
 //!
 //! The runner is our code and starts before candidate code; limits set here are
 //! inherited by everything the candidate could start and cannot be raised again. The
-//! runner's supervisor ([`crate::supervisor`]) adds what must be set up from outside the
+//! runner's supervisor (`mldrill-supervisor`) adds what must be set up from outside the
 //! process: a PID namespace (every process the candidate starts dies with it) and a pids
 //! cgroup (a process count that holds for root too), where the OS allows them.
-
-pub mod cgroup;
 
 use std::time::Duration;
 
@@ -157,20 +155,6 @@ fn confine_filesystem() -> Result<String, landlock::RulesetError> {
             "filesystem: not confined (no Landlock in this kernel)".to_owned()
         }
     })
-}
-
-/// Makes the processes this one starts from now on members of a new PID namespace: the
-/// first becomes its init, and when it exits the kernel kills every process left in the
-/// namespace, whatever process group or session it moved to. Unprivileged users need a
-/// user namespace first. Returns the line for the report.
-pub fn new_pid_namespace() -> String {
-    use nix::sched::{CloneFlags, unshare};
-    match unshare(CloneFlags::CLONE_NEWPID)
-        .or_else(|_| unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWPID))
-    {
-        Ok(()) => "pid namespace".to_owned(),
-        Err(e) => format!("pid namespace: not applied ({e})"),
-    }
 }
 
 /// Moves this process into a new, empty network namespace (only loopback, down).

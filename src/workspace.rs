@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 /// What a workspace needs to build the runners; nothing else is copied (no `target/`,
 /// no `.git/`, no progress, no tests).
-const PRISTINE: [&str; 8] = [
+const PRISTINE: [&str; 9] = [
     "Cargo.toml",
     "Cargo.lock",
     "src",
     "exercises",
     "runner",
+    "supervisor",
     "build",
     "benches",
     ".cargo",
