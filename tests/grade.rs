@@ -542,7 +542,10 @@ fn the_scorecard_puts_the_guide_beside_the_grade() {
         "# Scorecard: screen",
         "0 / 110",
         "of 30 min allowed",
-        &format!("seed: `{}`, from export record", record["seed"]),
+        &format!(
+            "seed: `{}`, from export record",
+            record["seed"].as_str().unwrap()
+        ),
         "| speed (`collate` benchmark) | not measured | 0/10 |",
         "### Interviewer guide",
         "- [ ] ",
@@ -602,10 +605,13 @@ fn an_edited_screen_manifest_is_graded_as_exported() {
         "the grading seed stays home: {manifest}"
     );
     let record = export_record(&screen);
-    assert_eq!(record["seed"].as_integer(), Some(5));
+    assert_eq!(record["seed"].as_str(), Some("5"));
     let visible = fs::read_to_string(screen.join("checks/tests/dataloader.rs")).unwrap();
     assert!(!visible.contains("const SEED: u64 = 5;"), "{visible}");
-    assert!(visible.contains(&format!("const SEED: u64 = {};", record["visible_seed"])));
+    assert!(visible.contains(&format!(
+        "const SEED: u64 = {};",
+        record["visible_seed"].as_str().unwrap()
+    )));
     for id in ["dataloader", "ngram"] {
         let statement =
             fs::read_to_string(screen.join(format!("exercises/{id}/README.md"))).unwrap();

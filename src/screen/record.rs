@@ -22,14 +22,32 @@ pub struct ScreenRecord {
     pub format_version: u32,
     pub screen_id: String,
     pub exercises: Vec<String>,
-    /// The seed grading uses (never written into the export).
+    /// The seed grading uses (never written into the export). Seeds are written as text:
+    /// TOML integers stop at `i64::MAX`.
+    #[serde(with = "as_text")]
     pub seed: u64,
     /// The seed of the visible checks in the export: another, unrelated one.
+    #[serde(with = "as_text")]
     pub visible_seed: u64,
     pub minutes: u32,
     pub exported_at: u64,
     /// The folder the screen was exported to, for the interviewer's reference.
     pub out: String,
+}
+
+/// A `u64` as a decimal string.
+mod as_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(value: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(D::Error::custom)
+    }
 }
 
 /// Where records live: `$MLDRILL_CACHE/screens` when `MLDRILL_CACHE` is set, else
@@ -249,6 +267,16 @@ mod tests {
                 found.warnings
             );
         }
+    }
+
+    #[test]
+    fn any_seed_survives_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = new_screen_id();
+        let mut big = record(&id);
+        (big.seed, big.visible_seed) = (u64::MAX, 1 << 63);
+        big.save(dir.path()).unwrap();
+        assert_eq!(ScreenRecord::load(dir.path(), &id).unwrap(), Some(big));
     }
 
     #[test]
