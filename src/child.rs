@@ -268,7 +268,8 @@ fn measure(suite: &dyn BoundSuite, bench: &str, seed: u64) -> Message {
 fn protocol_channel() -> std::io::Result<File> {
     let stdout = std::io::stdout();
     let _lock = stdout.lock();
-    let channel = rustix::io::dup(&stdout)?;
+    // Close-on-exec: a process candidate code starts never holds the protocol pipe.
+    let channel = rustix::io::fcntl_dupfd_cloexec(&stdout, 3)?;
     rustix::stdio::dup2_stdout(std::io::stderr())?;
     Ok(File::from(channel))
 }

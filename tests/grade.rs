@@ -280,11 +280,12 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
         "{}",
         String::from_utf8_lossy(&export.stderr)
     );
-    // Returned as a zip whose files were last edited 20 minutes after the export.
+    // Returned as a zip whose files were last edited 20.5 minutes after the export (zip
+    // times have a resolution of 2 seconds).
     let manifest: toml::Value =
         toml::from_str(&fs::read_to_string(screen.join("mldrill-screen.toml")).unwrap()).unwrap();
     let exported_at = manifest["exported_at"].as_integer().unwrap() as u64;
-    zip_folder(&screen, &batch.join("screen.zip"), exported_at + 20 * 60);
+    zip_folder(&screen, &batch.join("screen.zip"), exported_at + 20 * 60 + 30);
 
     let reports = scratch.path().join("reports");
     fs::create_dir_all(&reports).unwrap();
