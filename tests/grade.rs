@@ -285,7 +285,11 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     let manifest: toml::Value =
         toml::from_str(&fs::read_to_string(screen.join("mldrill-screen.toml")).unwrap()).unwrap();
     let exported_at = manifest["exported_at"].as_integer().unwrap() as u64;
-    zip_folder(&screen, &batch.join("screen.zip"), exported_at + 20 * 60 + 30);
+    zip_folder(
+        &screen,
+        &batch.join("screen.zip"),
+        exported_at + 20 * 60 + 30,
+    );
 
     let reports = scratch.path().join("reports");
     fs::create_dir_all(&reports).unwrap();
