@@ -165,3 +165,18 @@ fn isolate_network() -> rustix::io::Result<()> {
         .or_else(|_| unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET))
         .map_err(|errno| rustix::io::Errno::from_raw_os_error(errno as i32))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_limit_follows_the_wall_clock_and_the_cores() {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+        let short = Limits::new(1024, Duration::from_secs(60));
+        let long = Limits::new(1024, Duration::from_secs(3600));
+        assert!(short.cpu_seconds >= 60 * threads, "{short:?}");
+        assert!(long.cpu_seconds >= 3600 * threads, "{long:?}");
+        assert_eq!(long.address_space_mib - long.memory_mib, 12 * 1024);
+    }
+}
