@@ -11,10 +11,10 @@ use crate::batch;
 use crate::catalog::{Catalog, Exercise};
 use crate::cli::{Cli, Command, Format, Implementation, ScreenCommand};
 use crate::grade::{ExerciseResult, TaskResult};
-use crate::grader::{GradeOptions, SUBMISSION_SCHEMA_VERSION, SubmissionResult};
+use crate::grader::GradeOptions;
 use crate::progress::Progress;
 use crate::report;
-use crate::runner::{Build, BuildPlan, Request, Runner, Status};
+use crate::runner::{Binary, Build, BuildPlan, Request, Runner, Status};
 use crate::sandbox::Limits;
 use crate::screen;
 use crate::study;
@@ -67,11 +67,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         .context("the workspace has no exercises")?
                 }
             };
+            let wall_clock = Duration::from_secs(run.timeout);
             let options = watch::Options {
                 seed: seed.unwrap_or_else(random_seed),
                 cases: run.cases,
-                wall_clock: Duration::from_secs(run.timeout),
-                limits: limits_for(run.memory),
+                wall_clock,
+                limits: Limits::new(run.memory, wall_clock),
             };
             watch::run(&root, &catalog, start, &options)
         }
@@ -102,19 +103,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|id| catalog.get(id))
                 .collect::<Result<Vec<_>, _>>()?;
-            let manifest = screen::export(
+            let exported = screen::export(
                 &root,
                 &chosen,
                 &out,
                 minutes,
-                seed.unwrap_or_else(random_seed),
+                seed,
+                &screen::record::records_dir(),
             )?;
+            for warning in &exported.warnings {
+                eprintln!("warning: {warning}");
+            }
             println!(
-                "exported {} to {} (seed {}, {} minutes)",
-                exercises.join(", "),
+                "exported {} to {} (screen {}, seed {}, {} minutes)",
+                exported.record.exercises.join(", "),
                 out.display(),
-                manifest.seed,
-                manifest.minutes
+                exported.record.screen_id,
+                exported.record.seed,
+                exported.record.minutes
+            );
+            println!(
+                "the grade takes the seed, exercises and export time from {}; grade on another machine by copying it into the same folder there",
+                exported.record_path.display()
             );
             println!(
                 "send the folder to the candidate; grade what comes back with: mldrill grade <folder or archive>"
@@ -163,12 +173,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     missing.display()
                 );
             }
+            // Every report file is opened before grading: a bad path costs nothing.
+            let reports = report::files::Reports::open(json, junit, markdown, csv)?;
+            let wall_clock = Duration::from_secs(run.timeout);
             let options = GradeOptions {
                 seed,
                 cases: run.cases,
-                wall_clock: Duration::from_secs(run.timeout),
-                limits: limits_for(run.memory),
+                wall_clock,
+                limits: Limits::new(run.memory, wall_clock),
                 exercises,
+                records: screen::record::records_dir(),
                 quiet: cli.quiet,
             };
             let jobs = jobs.map_or_else(
@@ -177,10 +191,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
             let results =
                 batch::grade_all(&paths, &root, &catalog, &default_cache(), &options, jobs)?;
-            write_reports(&results, &catalog, json, junit, markdown, csv)?;
+            // The summary first: whatever happens to the files, it is not lost.
             for result in &results {
                 println!("{}", report::human::render_submission(result).trim_end());
             }
+            reports.write(&results, &catalog)?;
             let passed = results.iter().all(|r| r.all_passed());
             Ok(ExitCode::from(if passed {
                 EXIT_PASSED
@@ -200,13 +215,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for task in &tasks {
                 exercise.task(task)?;
             }
+            let wall_clock = Duration::from_secs(run.timeout);
             let options = CheckOptions {
                 implementation,
                 tasks,
                 seed: seed.unwrap_or_else(random_seed),
                 cases: run.cases,
-                wall_clock: Duration::from_secs(run.timeout),
-                limits: limits_for(run.memory),
+                wall_clock,
+                limits: Limits::new(run.memory, wall_clock),
                 quiet: cli.quiet || format == Format::Json,
             };
             let result = check(&root, exercise, &options)?;
@@ -230,52 +246,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }))
         }
     }
-}
-
-/// The runner's limits for a memory budget: the address space keeps its room for
-/// libtorch's mapped libraries on top of the budget.
-fn limits_for(memory_mib: u64) -> Limits {
-    let defaults = Limits::default();
-    Limits {
-        memory_mib,
-        address_space_mib: memory_mib + defaults.address_space_mib - defaults.memory_mib,
-        ..defaults
-    }
-}
-
-fn write_reports(
-    results: &[SubmissionResult],
-    catalog: &Catalog,
-    json: Option<PathBuf>,
-    junit: Option<PathBuf>,
-    markdown: Option<PathBuf>,
-    csv: Option<PathBuf>,
-) -> Result<()> {
-    let write = |path: &Path, text: String| {
-        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))
-    };
-    if let Some(path) = json {
-        let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
-        write(&path, serde_json::to_string_pretty(&document)?)?;
-    }
-    if let Some(path) = junit {
-        write(&path, report::junit::render(results))?;
-    }
-    if let Some(path) = markdown {
-        write(
-            &path,
-            results
-                .iter()
-                .map(|r| report::markdown::render(r, catalog))
-                .collect::<Vec<_>>()
-                .join("\n---\n\n"),
-        )?;
-    }
-    if let Some(path) = csv {
-        let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
-        write(&path, report::csv::render(results, &ids)?)?;
-    }
-    Ok(())
 }
 
 /// The workspace: `--root`, else the nearest folder at or above the current one that has
@@ -438,11 +408,19 @@ pub fn check_tasks(
         .iter()
         .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
         .collect();
+    // The reference runs from the runner that links no candidate crate: it works whatever
+    // state the candidate's code is in.
+    let binary = match options.implementation {
+        Implementation::Candidate => Binary::Candidate(exercise.id.clone()),
+        Implementation::Reference => Binary::References,
+    };
     let plan = BuildPlan {
+        binary,
         workspace: root,
         home: root,
         target_dir: None,
         time_limit: crate::runner::BUILD_TIME_LIMIT,
+        memory_mib: None,
         quiet: options.quiet,
     };
     let runner = match Runner::build(&plan)? {
@@ -464,6 +442,7 @@ pub fn check_tasks(
         }
     };
     let mut results = Vec::with_capacity(tasks.len());
+    let mut sandbox = Vec::new();
     for task in tasks {
         let activity = crate::feedback::Activity::start(
             options.quiet,
@@ -481,6 +460,9 @@ pub fn check_tasks(
         let run = runner.run(&request);
         activity.finish();
         let run = run?;
+        if sandbox.is_empty() {
+            sandbox = run.sandbox;
+        }
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
     let result = ExerciseResult::new(
@@ -489,6 +471,7 @@ pub fn check_tasks(
         options.seed,
         options.cases,
         results,
-    );
+    )
+    .with_sandbox(sandbox);
     Ok((result, None))
 }

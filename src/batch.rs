@@ -1,6 +1,7 @@
 //! Grading many submissions: workers, each with its own warm grading slot, take the next
 //! submission until none is left, behind a progress bar. A broken submission yields a
-//! result with its error; only a broken environment stops the batch.
+//! result with its error (even one that trips a bug in mldrill); only a broken
+//! environment stops the batch.
 
 use std::fs;
 use std::io;
@@ -93,7 +94,21 @@ pub fn grade_all(
                             .map(|n| n.to_string_lossy().into_owned())
                             .unwrap_or_default(),
                     );
-                    match grader::grade(&paths[index], home, catalog, &slot, worker_options) {
+                    // A bug that panics on one submission's input is that submission's error.
+                    let graded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        grader::grade(&paths[index], home, catalog, &slot, worker_options)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Ok(SubmissionResult::failed(
+                            &paths[index],
+                            worker_options.seed,
+                            format!(
+                                "mldrill failed while grading it ({}); please report this",
+                                crate::suite::panic_message(panic.as_ref())
+                            ),
+                        ))
+                    });
+                    match graded {
                         Ok(result) => {
                             results.lock().expect("no worker panics holding it")[index] =
                                 Some(result)

@@ -1,9 +1,10 @@
-//! The runner's side of the boundary: what `mldrill-runner` does between its first line
-//! and its exit. It limits itself, moves stdout out of the candidate's reach, runs the
-//! requested properties and reports each over the protocol pipe.
+//! The runner's side of the boundary: what a `mldrill-runner-*` executable does between
+//! its first line and its exit. It limits itself, moves stdout out of the candidate's
+//! reach, runs the requested properties and reports each over the protocol pipe. The CLI
+//! starts it through `mldrill-supervisor`, which adds the limits only a parent can set.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,12 +37,28 @@ pub trait BoundSuite {
         let _ = (properties, seed, data_cache);
     }
 
-    /// One call of benchmark `bench` for `implementation` (`candidate` or `reference`), on
-    /// inputs built once; `None` when the exercise has no such benchmark.
-    fn workload<'a>(&'a self, bench: &str, implementation: &str) -> Option<Box<dyn FnMut() + 'a>> {
-        let _ = (bench, implementation);
+    /// Benchmark `bench` for `implementation` (`candidate` or `reference`), on several
+    /// inputs derived from `seed` and built once; `None` when the exercise has no such
+    /// benchmark.
+    fn workload<'a>(
+        &'a self,
+        bench: &str,
+        implementation: &str,
+        seed: u64,
+    ) -> Option<crate::timing::Workload<'a>> {
+        let _ = (bench, implementation, seed);
         None
     }
+}
+
+/// Whether a runner executable links the candidate crates of its suites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Candidates {
+    /// The exercise's runner: the candidate crate is linked in.
+    Linked,
+    /// The references-only runner: it builds even when a candidate does not compile, and
+    /// refuses to run `candidate`.
+    Absent,
 }
 
 /// The runner's command line; only the CLI calls it.
@@ -79,11 +96,14 @@ struct RunnerArgs {
     /// Print the exercise's property ids, one a line, and exit.
     #[arg(long)]
     list: bool,
+    /// Set by the supervisor: read what it applied on stdin, to the end, first.
+    #[arg(long, hide = true)]
+    supervised: bool,
 }
 
 /// The runner's `main`: exit code 0 when every requested property was reported (whatever
 /// its outcome), 2 when the request itself was wrong.
-pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
+pub fn main(suites: &[&dyn BoundSuite], candidates: Candidates) -> ExitCode {
     let args = RunnerArgs::parse();
     let Some(suite) = suites.iter().find(|s| s.exercise() == args.exercise) else {
         eprintln!("mldrill-runner: unknown exercise '{}'", args.exercise);
@@ -93,18 +113,40 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
         suite.property_ids().iter().for_each(|id| println!("{id}"));
         return ExitCode::SUCCESS;
     }
+    if candidates == Candidates::Absent
+        && (args.implementation == "candidate" || args.bench.is_some())
+    {
+        eprintln!(
+            "mldrill-runner: this runner links no candidate; use mldrill-runner-{}",
+            args.exercise
+        );
+        return ExitCode::from(2);
+    }
+    let limits = Limits {
+        memory_mib: args.memory_mib,
+        address_space_mib: args.address_space_mib,
+        cpu_seconds: args.cpu_seconds,
+        ..Limits::default()
+    };
+    run(&args, *suite, &limits)
+}
+
+/// Everything that runs candidate code.
+fn run(args: &RunnerArgs, suite: &dyn BoundSuite, limits: &Limits) -> ExitCode {
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // What the supervisor applied from outside; it closes the pipe when done.
+    let mut from_supervisor = String::new();
+    if args.supervised {
+        let _ = std::io::stdin()
+            .take(64 * 1024)
+            .read_to_string(&mut from_supervisor);
+    }
     let mut channel = match protocol_channel() {
         Ok(file) => file,
         Err(e) => {
             eprintln!("mldrill-runner: failed to set up the protocol pipe: {e}");
             return ExitCode::from(2);
         }
-    };
-    let limits = Limits {
-        memory_mib: args.memory_mib,
-        address_space_mib: args.address_space_mib,
-        cpu_seconds: args.cpu_seconds,
-        ..Limits::default()
     };
     let properties: Vec<String> = if args.properties.is_empty() {
         suite
@@ -118,11 +160,14 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     if args.bench.is_none() {
         suite.prepare(&properties, args.seed, args.data_cache.as_deref());
     }
-    // One libtorch thread: results do not depend on the machine's core count, parallel
-    // grades do not oversubscribe the cores (libtorch sizes its pool by the host's cores,
-    // not the container's), and candidate and reference are timed alike.
+    let mut applied = sandbox::apply(limits);
+    applied.extend(from_supervisor.lines().map(str::to_owned));
+    // One intra-op thread: results that sum floats do not depend on the machine's cores,
+    // parallel grades do not oversubscribe the cores (libtorch sizes its pool by the
+    // host's cores, not the container's), and the benchmark times the candidate and the
+    // reference on equal terms.
     tch::set_num_threads(1);
-    let applied = sandbox::apply(&limits);
+    applied.push("libtorch threads 1".to_owned());
     // Panics are reported as failures; the default hook would only flood stderr.
     std::panic::set_hook(Box::new(|_| {}));
 
@@ -141,7 +186,7 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
         return ExitCode::from(2);
     }
     if let Some(bench) = &args.bench {
-        let message = measure(*suite, bench);
+        let message = measure(suite, bench, args.seed);
         return match send(message).and_then(|()| send(Message::Done {})) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(2),
@@ -159,6 +204,9 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
             Ok(()) => (Outcome::Pass, None, None),
             Err(f) if f.is_not_implemented() => {
                 (Outcome::NotImplemented, Some(f.reason), f.counterexample)
+            }
+            Err(f) if is_allocation_failure(&f.reason) => {
+                (Outcome::Memory, Some(f.reason), f.counterexample)
             }
             Err(f) => (Outcome::Fail, Some(f.reason), f.counterexample),
         };
@@ -178,13 +226,20 @@ pub fn main(suites: &[&dyn BoundSuite]) -> ExitCode {
     }
 }
 
-fn measure(suite: &dyn BoundSuite, bench: &str) -> Message {
+/// A failure that is libtorch's allocator (or C++'s) refusing memory under the limit:
+/// tch turns it into an error, which the property reports as a panic or a failure.
+fn is_allocation_failure(reason: &str) -> bool {
+    reason.contains("DefaultCPUAllocator: can't allocate memory")
+        || reason.contains("std::bad_alloc")
+}
+
+fn measure(suite: &dyn BoundSuite, bench: &str, seed: u64) -> Message {
     let outcome = match (
-        suite.workload(bench, "candidate"),
-        suite.workload(bench, "reference"),
+        suite.workload(bench, "candidate", seed),
+        suite.workload(bench, "reference", seed),
     ) {
         (Some(mut candidate), Some(mut reference)) => {
-            crate::timing::compare(&mut *candidate, &mut *reference)
+            crate::timing::compare(&mut candidate, &mut reference)
         }
         _ => Err(format!(
             "exercise {} has no benchmark '{bench}'",
@@ -215,7 +270,8 @@ fn measure(suite: &dyn BoundSuite, bench: &str) -> Message {
 fn protocol_channel() -> std::io::Result<File> {
     let stdout = std::io::stdout();
     let _lock = stdout.lock();
-    let channel = rustix::io::dup(&stdout)?;
+    // Close-on-exec: a process candidate code starts never holds the protocol pipe.
+    let channel = rustix::io::fcntl_dupfd_cloexec(&stdout, 3)?;
     rustix::stdio::dup2_stdout(std::io::stderr())?;
     Ok(File::from(channel))
 }

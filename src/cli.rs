@@ -92,7 +92,8 @@ pub enum Command {
         #[arg(long = "exercise", value_name = "ID")]
         exercises: Vec<String>,
 
-        /// Seed for the generated inputs; by default the screen's seed, else 0, so that
+        /// Seed for the generated inputs; by default the seed in this machine's record of
+        /// the screen's export (never the returned manifest), else 0, so that
         /// every submission of a batch gets the same inputs.
         #[arg(long)]
         seed: Option<u64>,

@@ -37,6 +37,10 @@ pub struct ExerciseResult {
     /// The benchmark against the reference, when it was graded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performance: Option<Performance>,
+    /// The limits the runner reported it applied (resource limits, namespaces, cgroup,
+    /// filesystem confinement), or why one was not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sandbox: Vec<String>,
 }
 
 /// The performance grade: the candidate's time over the reference's on the manifest's
@@ -148,7 +152,14 @@ impl ExerciseResult {
             max_points: tasks.iter().map(|t| t.max_points).sum(),
             tasks,
             performance: None,
+            sandbox: Vec::new(),
         }
+    }
+
+    /// Records the limits the runner applied.
+    pub fn with_sandbox(mut self, sandbox: Vec<String>) -> Self {
+        self.sandbox = sandbox;
+        self
     }
 
     /// Adds the performance grade to the points.

@@ -1,9 +1,10 @@
 //! Grading one submission: read it, check its sources against the policy, place them in a
-//! warm grading slot, build the runner, run every task of every exercise it brings, then
-//! time the benchmark against the reference. Nothing the submission does stops the grade:
-//! each problem becomes a status in the result.
+//! warm grading slot, build the harness, then each exercise's own runner, check what the
+//! compiler read, run every task of every exercise it brings, then time the benchmark
+//! against the reference. Nothing the submission does stops the grade: each problem
+//! becomes a status in the result, or the submission's error.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -11,10 +12,11 @@ use serde::Serialize;
 use crate::catalog::{Catalog, Exercise};
 use crate::grade::{ExerciseResult, Performance, TaskResult};
 use crate::policy::{self, Violation};
-use crate::runner::{BenchOutcome, Build, BuildPlan, Request, Runner, RunnerError, Status};
+use crate::runner::{BenchOutcome, Binary, Build, BuildPlan, Request, Runner, RunnerError, Status};
 use crate::sandbox::Limits;
+use crate::screen::record;
 use crate::submission::Submission;
-use crate::workspace::Slot;
+use crate::workspace::{Slot, Sources};
 
 /// The version of the JSON document [`SubmissionResult`] serializes to.
 pub const SUBMISSION_SCHEMA_VERSION: u32 = 1;
@@ -22,13 +24,16 @@ pub const SUBMISSION_SCHEMA_VERSION: u32 = 1;
 /// How to grade.
 #[derive(Debug, Clone)]
 pub struct GradeOptions {
-    /// Seed for generated inputs; the export's seed, else 0, when not given.
+    /// Seed for generated inputs; the export record's seed, else 0, when not given.
     pub seed: Option<u64>,
     pub cases: u32,
     pub wall_clock: Duration,
     pub limits: Limits,
-    /// Grade only these exercises (all the submission brings when empty).
+    /// Grade only these exercises (the export record's, else all the submission brings,
+    /// when empty).
     pub exercises: Vec<String>,
+    /// Where export records are looked up ([`record::records_dir`]).
+    pub records: PathBuf,
     pub quiet: bool,
 }
 
@@ -37,7 +42,8 @@ pub struct GradeOptions {
 pub struct GradedExercise {
     #[serde(flatten)]
     pub result: ExerciseResult,
-    /// Constructs the policy rejected; the exercise is not built when there are any.
+    /// Constructs the policy rejected (or files the build read outside the exercise); the
+    /// exercise is not run when there are any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<Violation>,
 }
@@ -47,20 +53,31 @@ pub struct GradedExercise {
 pub struct SubmissionResult {
     pub schema_version: u32,
     pub submission: String,
+    /// The path it was graded from, as given.
+    pub path: String,
     pub seed: u64,
+    /// Where the seed came from: `--seed`, `export record` or `default`.
+    pub seed_source: String,
+    /// The screen id its manifest names, when it names a well-formed one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen_id: Option<String>,
     pub points: u32,
     pub max_points: u32,
     pub exercises: Vec<GradedExercise>,
-    /// Set when the submission could not be read at all.
+    /// Set when the submission could not be graded at all.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Edits to the returned screen manifest, or why the export record was not used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// What was skipped while reading it (links, escaping paths, oversized files).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
-    /// From the export's manifest, when there is one.
+    /// From the export record, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minutes_allowed: Option<u32>,
-    /// Minutes from the export to the newest source edit, when both are known.
+    /// Minutes from the export (by the record) to the newest source edit (by the file
+    /// times the submission carries, which the candidate's machine set), when both are known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minutes_taken: Option<u64>,
     pub graded_at: u64,
@@ -68,15 +85,19 @@ pub struct SubmissionResult {
 }
 
 impl SubmissionResult {
-    fn new(name: &str, seed: u64) -> Self {
+    fn new(name: &str, path: &Path, seed: u64, seed_source: &str) -> Self {
         Self {
             schema_version: SUBMISSION_SCHEMA_VERSION,
             submission: name.to_owned(),
+            path: path.display().to_string(),
             seed,
+            seed_source: seed_source.to_owned(),
+            screen_id: None,
             points: 0,
             max_points: 0,
             exercises: Vec::new(),
             error: None,
+            warnings: Vec::new(),
             ignored: Vec::new(),
             minutes_allowed: None,
             minutes_taken: None,
@@ -85,6 +106,22 @@ impl SubmissionResult {
                 .map_or(0, |d| d.as_secs()),
             grading_seconds: 0.0,
         }
+    }
+
+    /// A submission that could not be graded, and why.
+    pub fn failed(path: &Path, seed: Option<u64>, error: String) -> Self {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut result = Self::new(
+            &name,
+            path,
+            seed.unwrap_or(0),
+            if seed.is_some() { "--seed" } else { "default" },
+        );
+        result.error = Some(error);
+        result
     }
 
     /// True when every task of every graded exercise passed and there was something to grade.
@@ -99,7 +136,8 @@ impl SubmissionResult {
 }
 
 /// Grades the submission at `path` in `slot`, building from the checkout at `home`.
-/// Only an environment problem (cargo missing, libtorch not set up) is an `Err`.
+/// Only an environment problem (cargo missing, libtorch not set up, a harness that does
+/// not build) is an `Err`.
 pub fn grade(
     path: &Path,
     home: &Path,
@@ -108,31 +146,28 @@ pub fn grade(
     options: &GradeOptions,
 ) -> Result<SubmissionResult, RunnerError> {
     let started = Instant::now();
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
     let submission = match Submission::read(path) {
         Ok(submission) => submission,
-        Err(e) => {
-            let mut result = SubmissionResult::new(&name, options.seed.unwrap_or(0));
-            result.error = Some(e.to_string());
-            return Ok(result);
-        }
+        Err(e) => return Ok(SubmissionResult::failed(path, options.seed, e.to_string())),
     };
-    let seed = options
-        .seed
-        .or(submission.manifest.as_ref().map(|m| m.seed))
-        .unwrap_or(0);
-    let mut result = SubmissionResult::new(&submission.name, seed);
+    let trusted = record::trusted(submission.manifest.as_ref(), &options.records);
+    let exported = trusted.record.as_ref();
+    let (seed, seed_source) = match (options.seed, exported) {
+        (Some(seed), _) => (seed, "--seed"),
+        (None, Some(record)) => (record.seed, "export record"),
+        (None, None) => (0, "default"),
+    };
+    let mut result = SubmissionResult::new(&submission.name, path, seed, seed_source);
     result.ignored.clone_from(&submission.ignored);
-    if let Some(manifest) = &submission.manifest {
-        result.minutes_allowed = Some(manifest.minutes);
+    result.screen_id = trusted.screen_id.clone();
+    result.warnings = trusted.warnings.clone();
+    if let Some(record) = exported {
+        result.minutes_allowed = Some(record.minutes);
         result.minutes_taken = submission
             .last_edit
-            .map(|edit| edit.saturating_sub(manifest.exported_at) / 60);
+            .map(|edit| edit.saturating_sub(record.exported_at) / 60);
     }
-    let exercises = chosen_exercises(catalog, &submission, options);
+    let exercises = chosen_exercises(catalog, &submission, exported, options);
     if !exercises
         .iter()
         .any(|e| submission.sources.contains_key(&e.id))
@@ -149,7 +184,7 @@ pub fn grade(
     }
 
     // Policy first: a rejected exercise is never built, and its sources stay out of the slot.
-    let mut sources = crate::workspace::Sources::new();
+    let mut sources = Sources::new();
     let mut rejected = Vec::new();
     for exercise in &exercises {
         let Some(files) = submission.sources.get(&exercise.id).cloned() else {
@@ -157,61 +192,39 @@ pub fn grade(
         };
         let violations: Vec<Violation> = files
             .iter()
-            .flat_map(|(file, bytes)| {
-                policy::check_source(
-                    &Path::new("exercises")
-                        .join(&exercise.id)
-                        .join("src")
-                        .join(file),
-                    bytes,
-                )
-            })
+            .flat_map(|(file, bytes)| policy::check_source(&source_path(&exercise.id, file), bytes))
             .collect();
         if violations.is_empty() {
             sources.insert(exercise.id.clone(), files);
         } else {
-            rejected.push((*exercise, violations));
+            rejected.push((exercise.id.clone(), violations));
         }
     }
-    let runner = if sources.is_empty() {
-        None
-    } else {
-        Some(build(home, slot, &sources, options)?)
-    };
+    if !sources.is_empty() {
+        if let Err(e) = slot.prepare(home, &sources) {
+            result.error = Some(format!(
+                "failed to place its sources in the grading workspace {}: {e}",
+                slot.workspace().display()
+            ));
+            result.grading_seconds = started.elapsed().as_secs_f64();
+            return Ok(result);
+        }
+        build_harness(home, slot, options)?;
+    }
     for exercise in &exercises {
         let graded = if !submission.sources.contains_key(&exercise.id) {
             let message = format!(
                 "no sources submitted: expected exercises/{}/src/*.rs",
                 exercise.id
             );
-            let tasks = exercise
-                .tasks
-                .iter()
-                .map(|t| TaskResult::all(t, Status::Error, &message))
-                .collect();
-            GradedExercise {
-                result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
-                policy: Vec::new(),
-            }
-        } else if let Some((_, violations)) = rejected.iter().find(|(e, _)| e.id == exercise.id) {
+            every_task(exercise, seed, options, Status::Error, &message)
+        } else if let Some((_, violations)) = rejected.iter().find(|(id, _)| id == &exercise.id) {
             let message = format!("rejected by the source policy: {}", violations[0]);
-            let tasks = exercise
-                .tasks
-                .iter()
-                .map(|t| TaskResult::all(t, Status::Rejected, &message))
-                .collect();
-            GradedExercise {
-                result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks),
-                policy: violations.clone(),
-            }
+            let mut graded = every_task(exercise, seed, options, Status::Rejected, &message);
+            graded.policy = violations.clone();
+            graded
         } else {
-            let built = runner
-                .as_ref()
-                .expect("built when any exercise passed the policy");
-            GradedExercise {
-                result: grade_built(built, exercise, seed, options)?,
-                policy: Vec::new(),
-            }
+            grade_sources(home, slot, exercise, seed, options)?
         };
         result.points += graded.result.points;
         result.max_points += graded.result.max_points;
@@ -221,15 +234,45 @@ pub fn grade(
     Ok(result)
 }
 
+fn source_path(exercise: &str, file: &Path) -> PathBuf {
+    Path::new("exercises").join(exercise).join("src").join(file)
+}
+
+/// Every task with the same status, and the benchmark not measured: the exercise's points
+/// still count in the maximum, whatever kept it from running.
+fn every_task(
+    exercise: &Exercise,
+    seed: u64,
+    options: &GradeOptions,
+    status: Status,
+    message: &str,
+) -> GradedExercise {
+    let tasks = exercise
+        .tasks
+        .iter()
+        .map(|t| TaskResult::all(t, status, message))
+        .collect();
+    let performance = Performance::unscored(
+        &exercise.performance,
+        format!("not measured: the tasks did not run ({})", status.as_str()),
+    );
+    GradedExercise {
+        result: ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
+            .with_performance(performance),
+        policy: Vec::new(),
+    }
+}
+
 fn chosen_exercises<'a>(
     catalog: &'a Catalog,
     submission: &Submission,
+    exported: Option<&record::ScreenRecord>,
     options: &GradeOptions,
 ) -> Vec<&'a Exercise> {
     let wanted: Vec<String> = if !options.exercises.is_empty() {
         options.exercises.clone()
-    } else if let Some(manifest) = &submission.manifest {
-        manifest.exercises.clone()
+    } else if let Some(record) = exported {
+        record.exercises.clone()
     } else {
         submission.sources.keys().cloned().collect()
     };
@@ -240,66 +283,83 @@ fn chosen_exercises<'a>(
         .collect()
 }
 
-/// The runner, or the compiler's complaint about the candidate's code.
-fn build(
-    home: &Path,
-    slot: &Slot,
-    sources: &crate::workspace::Sources,
-    options: &GradeOptions,
-) -> Result<Result<Runner, String>, RunnerError> {
-    let workspace = slot.workspace();
-    slot.prepare(home, sources)
-        .map_err(|source| RunnerError::Spawn {
-            path: workspace.clone(),
-            source,
-        })?;
-    let target = slot.target_dir();
+/// Builds the harness alone (the references' runner: no candidate crate), our code under
+/// the generous limit a cold build needs, so that the limit on a submission's build
+/// measures only the submission. A harness that does not build is the environment's fault.
+fn build_harness(home: &Path, slot: &Slot, options: &GradeOptions) -> Result<(), RunnerError> {
+    let (workspace, target) = (slot.workspace(), slot.target_dir());
     let plan = BuildPlan {
+        binary: Binary::References,
         workspace: &workspace,
         home,
         target_dir: Some(&target),
         time_limit: crate::runner::BUILD_TIME_LIMIT,
+        memory_mib: None,
         quiet: options.quiet,
     };
-    Ok(match Runner::build(&plan)? {
-        Build::Ready(runner) => Ok(runner),
-        Build::Failed(log) => Err(format!("the code did not compile:\n{log}")),
-    })
+    match Runner::build(&plan)? {
+        Build::Ready(_) => Ok(()),
+        Build::Failed(log) => Err(RunnerError::Harness(log)),
+    }
 }
 
-/// An exercise that passed the policy: its tasks, then its benchmark; or the compiler's
-/// complaint for every task.
-fn grade_built(
-    built: &Result<Runner, String>,
+/// An exercise that passed the policy: its own runner built under the submission limits,
+/// then what the compiler read checked, then its tasks and its benchmark.
+fn grade_sources(
+    home: &Path,
+    slot: &Slot,
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
-) -> Result<ExerciseResult, RunnerError> {
-    let runner = match built {
-        Ok(runner) => runner,
-        Err(log) => {
-            let tasks = exercise
-                .tasks
-                .iter()
-                .map(|t| TaskResult::all(t, Status::Error, log))
-                .collect();
-            return Ok(ExerciseResult::new(
-                exercise,
-                "candidate",
-                seed,
-                options.cases,
-                tasks,
-            ));
+) -> Result<GradedExercise, RunnerError> {
+    let (workspace, target) = (slot.workspace(), slot.target_dir());
+    let plan = BuildPlan {
+        binary: Binary::Candidate(exercise.id.clone()),
+        workspace: &workspace,
+        home,
+        target_dir: Some(&target),
+        time_limit: crate::runner::CANDIDATE_BUILD_TIME_LIMIT,
+        memory_mib: Some(crate::runner::CANDIDATE_BUILD_MEMORY_MIB),
+        quiet: options.quiet,
+    };
+    let runner = match Runner::build(&plan)? {
+        Build::Ready(runner) => runner,
+        Build::Failed(log) => {
+            let message = format!("the code did not compile:\n{log}");
+            return Ok(every_task(exercise, seed, options, Status::Error, &message));
         }
     };
-    let tasks = run_tasks(runner, exercise, seed, options)?;
-    let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks);
-    Ok(
-        match performance(runner, exercise, &graded.tasks, options)? {
-            Some(performance) => graded.with_performance(performance),
-            None => graded,
-        },
-    )
+    let outside = crate::depinfo::outside_reads(&target, &workspace, &exercise.id)
+        .unwrap_or_else(|why| vec![PathBuf::from(format!("(unknown: {why})"))]);
+    if !outside.is_empty() {
+        let violations: Vec<Violation> = outside
+            .iter()
+            .map(|file| Violation {
+                file: file.clone(),
+                line: 0,
+                reason: format!(
+                    "read while compiling, outside exercises/{}/src/ (a #[path], include! or \
+                     the like that the source policy did not catch)",
+                    exercise.id
+                ),
+            })
+            .collect();
+        let message = format!("rejected: {}", violations[0]);
+        let mut graded = every_task(exercise, seed, options, Status::Rejected, &message);
+        graded.policy = violations;
+        return Ok(graded);
+    }
+    let (tasks, sandbox) = run_tasks(&runner, exercise, seed, options)?;
+    let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
+        .with_sandbox(sandbox);
+    let result = match performance(&runner, exercise, &graded.tasks, seed, options)? {
+        Some(performance) => graded.with_performance(performance),
+        None => graded,
+    };
+    Ok(GradedExercise {
+        result,
+        policy: Vec::new(),
+    })
 }
 
 /// The benchmark, once the task it times passes (every task, when the bench is not a task
@@ -308,6 +368,7 @@ fn performance(
     runner: &Runner,
     exercise: &Exercise,
     tasks: &[TaskResult],
+    seed: u64,
     options: &GradeOptions,
 ) -> Result<Option<Performance>, RunnerError> {
     let rubric = &exercise.performance;
@@ -329,6 +390,7 @@ fn performance(
     let measured = runner.bench(
         &exercise.id,
         &rubric.bench,
+        seed,
         &options.limits,
         options.wall_clock,
     );
@@ -343,13 +405,15 @@ fn performance(
     })
 }
 
+/// Every task, one runner each; and the limits the first runner reported.
 fn run_tasks(
     runner: &Runner,
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
-) -> Result<Vec<TaskResult>, RunnerError> {
+) -> Result<(Vec<TaskResult>, Vec<String>), RunnerError> {
     let mut results = Vec::with_capacity(exercise.tasks.len());
+    let mut sandbox = Vec::new();
     for task in &exercise.tasks {
         let request = Request {
             exercise: &exercise.id,
@@ -361,7 +425,10 @@ fn run_tasks(
             wall_clock: options.wall_clock,
         };
         let run = runner.run(&request)?;
+        if sandbox.is_empty() {
+            sandbox = run.sandbox;
+        }
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok(results)
+    Ok((results, sandbox))
 }

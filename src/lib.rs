@@ -1,6 +1,6 @@
 //! mldrill: runnable ML and AI-security coding exercises, graded by property tests and
 //! benchmarks. The `mldrill` binary is a thin shell over [`app::run`]; candidate code
-//! never runs in its process but in the `mldrill-runner` child ([`child`]), which
+//! never runs in its process but in a `mldrill-runner-*` child ([`child`]), which
 //! [`runner`] starts under limits and reads over [`protocol`].
 
 pub mod app;
@@ -9,13 +9,14 @@ pub mod batch;
 pub mod catalog;
 pub mod child;
 pub mod cli;
+pub mod depinfo;
 pub mod exercises;
 pub mod feedback;
 pub mod grade;
 pub mod grader;
 pub mod mutants;
-pub mod plan;
 pub mod ngram_count;
+pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod protocol;

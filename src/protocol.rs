@@ -8,7 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a message changes shape; the CLI rejects any other version.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// How the supervisor's exit code tells the runner's ending (CPU limit, signal).
+pub use mldrill_supervisor::{EXIT_CPU_LIMIT, EXIT_SIGNAL_BASE};
 
 /// What one property run came to, as the runner saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +21,9 @@ pub enum Outcome {
     Fail,
     /// The implementation hit a `todo!()`.
     NotImplemented,
+    /// An allocation failed under the memory limit (libtorch's allocator reports it as
+    /// an error the runner sees; Rust's own aborts the process instead).
+    Memory,
 }
 
 /// One line from the runner.

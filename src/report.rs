@@ -3,6 +3,7 @@
 //! interviewers, and a CSV summary for a batch.
 
 pub mod csv;
+pub mod files;
 pub mod human;
 pub mod json;
 pub mod junit;

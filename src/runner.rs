@@ -1,10 +1,12 @@
-//! The CLI's side of the boundary: builds the runner executable, starts it as a child
+//! The CLI's side of the boundary: builds a runner executable, starts it as a child
 //! process under limits, and turns what arrives on the protocol pipe into one verdict
 //! per expected property. Nothing the child says is trusted beyond its well-formed
 //! records; everything missing gets the status of how the child ended.
 
+pub mod capture;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
@@ -14,7 +16,7 @@ use serde::Serialize;
 use wait_timeout::ChildExt;
 
 use crate::feedback::Activity;
-use crate::protocol::{Message, Outcome, PROTOCOL_VERSION};
+use crate::protocol::{EXIT_CPU_LIMIT, EXIT_SIGNAL_BASE, Message, Outcome, PROTOCOL_VERSION};
 use crate::sandbox::Limits;
 
 /// How one property ended, as the CLI decides it.
@@ -67,8 +69,11 @@ pub struct Verdict {
 pub struct Run {
     /// One per requested property, in request order.
     pub verdicts: Vec<Verdict>,
-    /// What the process printed (candidate output included), capped at [`OUTPUT_CAP`].
+    /// What the process printed (candidate output included), its head and its tail,
+    /// capped at [`OUTPUT_CAP`].
     pub output: String,
+    /// The limits the runner reported it applied (empty when it never said hello).
+    pub sandbox: Vec<String>,
 }
 
 /// Why the runner could not be built or started: an environment problem, not a grade.
@@ -80,6 +85,10 @@ pub enum RunnerError {
         "libtorch is not set up for {workspace} (no .libtorch link and no LIBTORCH); run `make setup`"
     )]
     NoLibtorch { workspace: PathBuf },
+    #[error(
+        "failed to build the grading harness (not the submission's fault; does `mldrill check --impl reference` build?):\n{0}"
+    )]
+    Harness(String),
     #[error("failed to start the runner {path}: {source}")]
     Spawn {
         path: PathBuf,
@@ -104,15 +113,28 @@ pub struct Request<'a> {
 /// bindings on a small machine, short enough to stop a compile-time bomb.
 pub const BUILD_TIME_LIMIT: Duration = Duration::from_secs(20 * 60);
 
+/// How long building a submission's runner may take once the harness is built: the
+/// candidate crate, the runner's `main` and the link, nothing else.
+pub const CANDIDATE_BUILD_TIME_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// Memory for each process of a submission's build (RLIMIT_DATA on cargo, inherited by
+/// rustc and the linker): plenty for one small crate, a stop for a const-evaluation or
+/// macro-expansion bomb.
+pub const CANDIDATE_BUILD_MEMORY_MIB: u64 = 4096;
+
 /// Most bytes of the runner's own output (what candidate code prints) kept for reports.
 pub const OUTPUT_CAP: usize = 64 * 1024;
 /// Most bytes accepted on the protocol pipe before the runner is stopped as broken.
 const PROTOCOL_CAP: usize = 8 * 1024 * 1024;
 
-/// The built runner and the workspace it was built from.
+/// The supervisor's package and executable: it starts every runner (see its crate).
+const SUPERVISOR: &str = "mldrill-supervisor";
+
+/// A built runner executable, and the supervisor that starts it.
 #[derive(Debug, Clone)]
 pub struct Runner {
     pub executable: PathBuf,
+    pub supervisor: PathBuf,
 }
 
 /// What `cargo build` of the runner came to.
@@ -122,9 +144,47 @@ pub enum Build {
     Failed(String),
 }
 
+/// Which runner executable to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binary {
+    /// `mldrill-runner-<id>`: exercise `<id>` with its candidate crate.
+    Candidate(String),
+    /// `mldrill-runner-reference`: every exercise's reference, no candidate crate.
+    References,
+}
+
+impl Binary {
+    pub fn name(&self) -> String {
+        match self {
+            Binary::Candidate(id) => format!("mldrill-runner-{id}"),
+            Binary::References => "mldrill-runner-reference".to_owned(),
+        }
+    }
+
+    /// Cargo's arguments that select it, with the supervisor it runs under: its bin, and
+    /// the feature that links the candidate.
+    fn cargo_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--package".to_owned(),
+            "mldrill-runner".to_owned(),
+            "--bin".to_owned(),
+            self.name(),
+            "--package".to_owned(),
+            SUPERVISOR.to_owned(),
+            "--bin".to_owned(),
+            SUPERVISOR.to_owned(),
+        ];
+        if let Binary::Candidate(id) = self {
+            args.extend(["--features".to_owned(), format!("mldrill-runner/{id}")]);
+        }
+        args
+    }
+}
+
 /// Where and how to build the runner.
 #[derive(Debug, Clone)]
 pub struct BuildPlan<'a> {
+    pub binary: Binary,
     /// The workspace whose `runner/` and `exercises/` are built.
     pub workspace: &'a Path,
     /// The checkout `make setup` ran in: its `.libtorch` link is what every build points
@@ -137,12 +197,14 @@ pub struct BuildPlan<'a> {
     /// The longest a build may take: a cold one compiles libtorch's bindings (minutes); a
     /// submission whose code takes longer to compile (a const-evaluation bomb) is stopped.
     pub time_limit: Duration,
+    /// Memory for each build process, in MiB; unlimited when `None`.
+    pub memory_mib: Option<u64>,
     pub quiet: bool,
 }
 
 impl Runner {
-    /// Builds `mldrill-runner` in release mode, with cargo's progress on stderr and the
-    /// compiler's errors kept for the report.
+    /// Builds the plan's runner executable in release mode, with cargo's progress on
+    /// stderr and the compiler's errors kept for the report.
     pub fn build(plan: &BuildPlan) -> Result<Build, RunnerError> {
         let (workspace, quiet) = (plan.workspace, plan.quiet);
         let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -162,14 +224,8 @@ impl Runner {
         }
         command
             .current_dir(workspace)
-            .args([
-                "build",
-                "--release",
-                "--package",
-                "mldrill-runner",
-                "--color",
-                "never",
-            ])
+            .args(["build", "--release", "--color", "never"])
+            .args(plan.binary.cargo_args())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -179,6 +235,19 @@ impl Runner {
         // Its own process group, so that a build stopped at the limit takes rustc with it.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn().map_err(RunnerError::CargoMissing)?;
+        if let Some(mib) = plan.memory_mib {
+            // Set before cargo starts rustc (it resolves the workspace first), and inherited
+            // by every compiler and linker it starts.
+            let limit = Some(mib * 1024 * 1024);
+            let _ = rustix::process::prlimit(
+                rustix::process::Pid::from_child(&child).into(),
+                rustix::process::Resource::Data,
+                rustix::process::Rlimit {
+                    current: limit,
+                    maximum: limit,
+                },
+            );
+        }
         let stderr = child.stderr.take().expect("stderr is piped");
         let activity = Activity::start(
             quiet,
@@ -221,7 +290,8 @@ impl Runner {
             .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
             .unwrap_or_else(|| workspace.join("target"));
         Ok(Build::Ready(Runner {
-            executable: target.join("release").join("mldrill-runner"),
+            executable: target.join("release").join(plan.binary.name()),
+            supervisor: target.join("release").join(SUPERVISOR),
         }))
     }
 
@@ -243,22 +313,39 @@ impl Runner {
         }
         let (records, ending, output) =
             self.converse(request.exercise, &args, &request.limits, request.wall_clock)?;
+        let sandbox = match &records {
+            Ok((messages, _)) => messages
+                .iter()
+                .find_map(|m| match m {
+                    Message::Hello { sandbox, .. } => Some(sandbox.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
         Ok(Run {
             verdicts: verdicts(request, records, &ending),
             output,
+            sandbox,
         })
     }
 
-    /// Times the candidate against the reference on `bench`, in one runner under the
-    /// same limits as the properties.
+    /// Times the candidate against the reference on `bench`, on inputs derived from
+    /// `seed`, in one runner under the same limits as the properties.
     pub fn bench(
         &self,
         exercise: &str,
         bench: &str,
+        seed: u64,
         limits: &Limits,
         wall_clock: Duration,
     ) -> Result<BenchOutcome, RunnerError> {
-        let args = ["--bench".to_owned(), bench.to_owned()];
+        let args = [
+            "--bench".to_owned(),
+            bench.to_owned(),
+            "--seed".to_owned(),
+            seed.to_string(),
+        ];
         let (records, ending, _output) = self.converse(exercise, &args, limits, wall_clock)?;
         let measured = records.ok().and_then(|(messages, _)| {
             messages.into_iter().find_map(|m| match m {
@@ -283,8 +370,9 @@ impl Runner {
         }))
     }
 
-    /// Starts the runner for `exercise` with `args` under `limits`, and collects what it
-    /// reported, how it ended and what it printed.
+    /// Starts the runner for `exercise` with `args` under `limits`, in its own process
+    /// group and a fresh scratch folder, and collects what it reported, how it ended and
+    /// what it printed.
     fn converse(
         &self,
         exercise: &str,
@@ -292,8 +380,20 @@ impl Runner {
         limits: &Limits,
         wall_clock: Duration,
     ) -> Result<(Records, Ending, String), RunnerError> {
-        let mut command = Command::new(&self.executable);
+        let spawn_error = |source| RunnerError::Spawn {
+            path: self.executable.clone(),
+            source,
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("mldrill-run-")
+            .tempdir()
+            .map_err(spawn_error)?;
+        let mut command = Command::new(&self.supervisor);
         command
+            .args(["--processes", &limits.processes.to_string()])
+            .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
+            .arg("--")
+            .arg(&self.executable)
             .args(["--exercise", exercise])
             .args(args)
             .args(["--memory-mib", &limits.memory_mib.to_string()])
@@ -303,31 +403,32 @@ impl Runner {
             .arg(crate::backdoor::cache::default_dir())
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
-            .current_dir(std::env::temp_dir())
+            .current_dir(scratch.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Its own process group: a timeout or the end of the run kills everything in it.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let started = Instant::now();
-        let mut child = command.spawn().map_err(|source| RunnerError::Spawn {
-            path: self.executable.clone(),
-            source,
-        })?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let records = thread::spawn(move || read_protocol(stdout));
-        let output = thread::spawn(move || read_capped(stderr, OUTPUT_CAP));
-
-        let ended = child.wait_timeout(wall_clock).ok().flatten();
-        let timed_out = ended.is_none();
-        if timed_out {
-            let _ = child.kill();
+        let mut child = command.spawn().map_err(spawn_error)?;
+        let captured = capture::capture(&mut child, wall_clock, PROTOCOL_CAP, OUTPUT_CAP);
+        let records = if captured.protocol_overflow {
+            Err("the runner sent more than the protocol allows".to_owned())
+        } else {
+            read_protocol(&captured.protocol[..])
+        };
+        let ending = Ending::classify(
+            captured.timed_out,
+            captured.status,
+            &captured.output.tail_text(),
+            started.elapsed(),
+        );
+        let mut output = captured.output.render();
+        if captured.abandoned {
+            output.push_str(
+                "\n[mldrill: a process the runner started still held its output; it was no longer read]\n",
+            );
         }
-        let status = ended.or_else(|| child.wait().ok());
-        let records = records
-            .join()
-            .unwrap_or_else(|_| Err("protocol reader panicked".into()));
-        let output = output.join().unwrap_or_default();
-        let ending = Ending::classify(timed_out, status, &output, started.elapsed());
         Ok((records, ending, output))
     }
 }
@@ -356,34 +457,10 @@ fn compiler_errors(log: &str) -> String {
     text
 }
 
-/// Reads `reader` to the end, keeping the first `cap` bytes.
-fn read_capped(reader: impl Read, cap: usize) -> String {
-    let mut kept = Vec::new();
-    let mut total = 0usize;
-    let mut reader = BufReader::new(reader);
-    let mut buf = [0u8; 8192];
-    while let Ok(n) = reader.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        total += n;
-        let room = cap.saturating_sub(kept.len());
-        kept.extend_from_slice(&buf[..n.min(room)]);
-    }
-    let mut text = String::from_utf8_lossy(&kept).into_owned();
-    if total > cap {
-        text.push_str(&format!(
-            "\n[... {} more bytes of output dropped]",
-            total - cap
-        ));
-    }
-    text
-}
-
 /// The protocol's records, or why the stream was not a well-formed conversation.
 type Records = Result<(Vec<Message>, bool), String>;
 
-fn read_protocol(stdout: impl Read) -> Records {
+fn read_protocol(stdout: &[u8]) -> Records {
     let mut messages = Vec::new();
     let mut done = false;
     let mut read = 0usize;
@@ -423,15 +500,15 @@ struct Ending {
 }
 
 impl Ending {
-    fn classify(
-        timed_out: bool,
-        exit: Option<ExitStatus>,
-        output: &str,
-        elapsed: Duration,
-    ) -> Self {
+    /// How the runner ended: `exit` is the supervisor's status, which carries the
+    /// runner's ending (`mldrill_supervisor`); `tail` is the end of its output.
+    fn classify(timed_out: bool, exit: Option<ExitStatus>, tail: &str, elapsed: Duration) -> Self {
         use std::os::unix::process::ExitStatusExt;
-        let out_of_memory =
-            output.contains("memory allocation of") || output.contains("std::bad_alloc");
+        let code = exit.and_then(|s| s.code());
+        let signal = exit.and_then(|s| s.signal()).or_else(|| {
+            code.filter(|c| (EXIT_SIGNAL_BASE + 1..EXIT_SIGNAL_BASE + 65).contains(c))
+                .map(|c| c - EXIT_SIGNAL_BASE)
+        });
         let (status, reason) = match exit {
             _ if timed_out => (
                 Status::Timeout,
@@ -440,19 +517,19 @@ impl Ending {
                     elapsed.as_secs_f64()
                 ),
             ),
-            Some(s) if s.signal() == Some(24) => {
+            _ if code == Some(EXIT_CPU_LIMIT) || signal == Some(24) => {
                 (Status::Timeout, "stopped at the CPU-time limit".to_owned())
             }
-            Some(_) if out_of_memory => (
+            Some(_) if out_of_memory(tail, signal) => (
                 Status::Memory,
                 "ran out of memory under the memory limit".to_owned(),
             ),
-            Some(s) if s.signal() == Some(11) && output.contains("overflowed its stack") => {
+            Some(_) if signal == Some(11) && tail.contains("overflowed its stack") => {
                 (Status::Crashed, "stack overflow".to_owned())
             }
-            Some(s) if s.signal().is_some() => (
+            Some(_) if signal.is_some() => (
                 Status::Crashed,
-                format!("killed by signal {}", s.signal().unwrap_or(0)),
+                format!("killed by signal {}", signal.unwrap_or(0)),
             ),
             Some(s) if s.success() => (
                 Status::Crashed,
@@ -472,6 +549,28 @@ impl Ending {
         };
         Self { status, reason }
     }
+}
+
+/// A process that died of an abort (SIGABRT; SIGSEGV when the runner is a PID
+/// namespace's init, which cannot be killed by a signal it raises itself) right after
+/// printing Rust's or C++'s allocation-failure message as its last words. Printing that
+/// line and then crashing is indistinguishable, and fails all the same.
+fn out_of_memory(tail: &str, signal: Option<i32>) -> bool {
+    if !matches!(signal, Some(6 | 11)) {
+        return false;
+    }
+    let mut last = tail
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        // Rust's allocation-failure hook ends with this note when no backtrace is asked for.
+        .skip_while(|l| l.starts_with("note: run with `RUST_BACKTRACE=1`"))
+        .take(3)
+        .peekable();
+    let rust = last.peek().is_some_and(|l| {
+        l.starts_with("memory allocation of ") && l.trim_end().ends_with("failed")
+    });
+    rust || last.any(|l| l.contains("std::bad_alloc"))
 }
 
 /// One verdict per requested property: its record when a well-formed one arrived, the
@@ -496,6 +595,7 @@ fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict
                         Outcome::Pass => Status::Pass,
                         Outcome::Fail => Status::Fail,
                         Outcome::NotImplemented => Status::NotImplemented,
+                        Outcome::Memory => Status::Memory,
                     };
                     let verdict = Verdict {
                         property: property.clone(),
@@ -630,9 +730,42 @@ mod tests {
         }
     }
 
+    fn ending(exit: ExitStatus, tail: &str) -> Status {
+        Ending::classify(false, Some(exit), tail, Duration::from_secs(1)).status
+    }
+
     #[test]
-    fn output_beyond_the_cap_is_dropped_and_counted() {
-        let text = read_capped("x".repeat(100).as_bytes(), 10);
-        assert!(text.starts_with("xxxxxxxxxx\n[... 90 more bytes"), "{text}");
+    fn the_supervisors_exit_code_carries_the_runners_ending() {
+        use std::os::unix::process::ExitStatusExt;
+        let code = |c: i32| ExitStatus::from_raw(c << 8);
+        let oom = "lots of output\nmemory allocation of 268435456 bytes failed\n\
+                   note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(ending(code(EXIT_CPU_LIMIT), ""), Status::Timeout);
+        assert_eq!(ending(code(EXIT_SIGNAL_BASE + 6), oom), Status::Memory);
+        assert_eq!(ending(code(EXIT_SIGNAL_BASE + 11), oom), Status::Memory);
+        assert_eq!(ending(ExitStatus::from_raw(6), oom), Status::Memory);
+        assert_eq!(
+            ending(
+                code(EXIT_SIGNAL_BASE + 11),
+                "thread 'x' has overflowed its stack\n"
+            ),
+            Status::Crashed
+        );
+        assert_eq!(ending(code(0), ""), Status::Crashed);
+    }
+
+    #[test]
+    fn memory_is_read_from_the_last_words_only() {
+        use std::os::unix::process::ExitStatusExt;
+        let abort = ExitStatus::from_raw((EXIT_SIGNAL_BASE + 6) << 8);
+        // The message early on, then a plain crash: not memory.
+        let early = "memory allocation of 8 bytes failed\nthen a panic inside a panic\naborting\n";
+        assert_eq!(ending(abort, early), Status::Crashed);
+        // The message as the last words of a clean exit: not memory either.
+        let exited = ExitStatus::from_raw(1 << 8);
+        assert_eq!(
+            ending(exited, "memory allocation of 8 bytes failed\n"),
+            Status::Crashed
+        );
     }
 }

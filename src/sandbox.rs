@@ -5,7 +5,12 @@
 //! workspace or another submission, nor write anywhere).
 //!
 //! The runner is our code and starts before candidate code; limits set here are
-//! inherited by everything the candidate could start and cannot be raised again.
+//! inherited by everything the candidate could start and cannot be raised again. The
+//! runner's supervisor (`mldrill-supervisor`) adds what must be set up from outside the
+//! process: a PID namespace (every process the candidate starts dies with it) and a pids
+//! cgroup (a process count that holds for root too), where the OS allows them.
+
+use std::time::Duration;
 
 use rustix::process::{Resource, Rlimit, setrlimit};
 
@@ -16,12 +21,32 @@ pub struct Limits {
     pub memory_mib: u64,
     /// Address space, in MiB (RLIMIT_AS): memory plus room for libtorch's mapped libraries.
     pub address_space_mib: u64,
-    /// CPU seconds (RLIMIT_CPU); the CLI enforces wall-clock time itself.
+    /// CPU seconds (RLIMIT_CPU): a backstop should the CLI's wall-clock limit not act (the
+    /// CLI gone); see [`Limits::new`].
     pub cpu_seconds: u64,
     /// Largest file the process may write, in MiB (RLIMIT_FSIZE).
     pub file_size_mib: u64,
-    /// Processes and threads of this user (RLIMIT_NPROC; not enforced for root).
+    /// Processes and threads of this user (RLIMIT_NPROC; not enforced for root), and of
+    /// the runner's pids cgroup where there is one.
     pub processes: u64,
+}
+
+impl Limits {
+    /// The limits for a memory budget and a wall-clock limit. The address space keeps
+    /// room for libtorch's mapped libraries on top of the budget. The CPU limit is the
+    /// wall-clock limit times the threads that can run at once (a multithreaded candidate
+    /// burns CPU time faster than wall time), plus a margin, so the wall clock decides a
+    /// timeout and the CPU limit only stops a runner nobody watches any more.
+    pub fn new(memory_mib: u64, wall_clock: Duration) -> Self {
+        let defaults = Limits::default();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+        Limits {
+            memory_mib,
+            address_space_mib: memory_mib + defaults.address_space_mib - defaults.memory_mib,
+            cpu_seconds: wall_clock.as_secs().max(1) * threads + 5,
+            ..defaults
+        }
+    }
 }
 
 impl Default for Limits {
@@ -70,8 +95,17 @@ pub fn apply(limits: &Limits) -> Vec<String> {
         format!("file size {} MiB", limits.file_size_mib),
         set(Resource::Fsize, limits.file_size_mib * MIB),
     );
+    let root = rustix::process::getuid().is_root();
     note(
-        format!("processes {}", limits.processes),
+        format!(
+            "processes {}{}",
+            limits.processes,
+            if root {
+                " (RLIMIT_NPROC: not enforced for root)"
+            } else {
+                ""
+            }
+        ),
         set(Resource::Nproc, limits.processes),
     );
     note("no core dumps".into(), set(Resource::Core, 0));
@@ -136,4 +170,19 @@ fn isolate_network() -> rustix::io::Result<()> {
     unshare(CloneFlags::CLONE_NEWNET)
         .or_else(|_| unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET))
         .map_err(|errno| rustix::io::Errno::from_raw_os_error(errno as i32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_limit_follows_the_wall_clock_and_the_cores() {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+        let short = Limits::new(1024, Duration::from_secs(60));
+        let long = Limits::new(1024, Duration::from_secs(3600));
+        assert!(short.cpu_seconds >= 60 * threads, "{short:?}");
+        assert!(long.cpu_seconds >= 3600 * threads, "{long:?}");
+        assert_eq!(long.address_space_mib - long.memory_mib, 12 * 1024);
+    }
 }

@@ -1,6 +1,10 @@
-//! Hands-on screens: the manifest an exported candidate workspace carries, which the
-//! grader reads back to know the exercises, the seed and when the screen was sent, and the
-//! export itself: statements, stubs, the spec and the reference-free properties only.
+//! Hands-on screens: the manifest an exported candidate workspace carries, and the export
+//! itself: statements, stubs, the spec and the reference-free properties only. What the
+//! grade relies on (the seed, the exercises, the export time) is kept on the interviewer's
+//! side as well ([`record`]); the manifest only names that record.
+
+pub mod record;
+pub mod statement;
 
 use std::fs;
 use std::io;
@@ -10,23 +14,43 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Exercise;
+use record::ScreenRecord;
 
 /// The manifest's file name, at the root of an exported workspace.
 pub const MANIFEST_FILE: &str = "mldrill-screen.toml";
 
-/// What `mldrill screen export` recorded.
+/// The manifest format this build writes.
+pub const MANIFEST_FORMAT: u32 = 2;
+
+/// What `mldrill screen export` wrote into the workspace. The candidate can edit it, so
+/// grading only uses it to find the interviewer's [`ScreenRecord`] and to report edits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenManifest {
     pub format_version: u32,
+    /// The id of the export record (format 2 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_id: Option<String>,
     /// The exercises the candidate was given, in order.
     pub exercises: Vec<String>,
-    /// The seed grading uses unless told otherwise.
-    pub seed: u64,
+    /// Format 1 only: the grading seed, which format 2 keeps out of the candidate's hands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// The time allowed, in minutes.
     pub minutes: u32,
     /// When the workspace was exported, in seconds since the Unix epoch.
     pub exported_at: u64,
+}
+
+/// What an export produced.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub manifest: ScreenManifest,
+    pub record: ScreenRecord,
+    /// Where the record was saved.
+    pub record_path: PathBuf,
+    /// Things the interviewer should know (stubs that could not be verified).
+    pub warnings: Vec<String>,
 }
 
 /// Why a screen could not be exported.
@@ -36,6 +60,18 @@ pub enum ExportError {
     NotEmpty(PathBuf),
     #[error("exercise '{0}' has no reference-free properties to export yet")]
     NoInvariants(String),
+    #[error(
+        "exercises/{id}/src differs from the committed stub ({files}); an export must not carry \
+         your own solution: commit, stash (git stash -u) or restore it (git checkout -- \
+         exercises/{id}/src, and remove new files) first"
+    )]
+    ModifiedStub { id: String, files: String },
+    #[error("failed to save the export record to {path}: {source}")]
+    Record {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("failed to write the screen to {path}: {source}")]
     Write {
         path: PathBuf,
@@ -44,14 +80,17 @@ pub enum ExportError {
     },
 }
 
-/// Writes a standalone workspace for a candidate into `out` and returns its manifest.
+/// Writes a standalone workspace for a candidate into `out` and the export record into
+/// `records` (see [`record::records_dir`]). `seed` is the grading seed the interviewer
+/// chose, random when `None`. An exercise listed twice is exported once.
 pub fn export(
     home: &Path,
     exercises: &[&Exercise],
     out: &Path,
     minutes: u32,
-    seed: u64,
-) -> Result<ScreenManifest, ExportError> {
+    seed: Option<u64>,
+    records: &Path,
+) -> Result<Exported, ExportError> {
     if out.exists()
         && fs::read_dir(out)
             .map(|mut d| d.next().is_some())
@@ -59,27 +98,102 @@ pub fn export(
     {
         return Err(ExportError::NotEmpty(out.to_owned()));
     }
-    let mut invariants = Vec::new();
+    let mut unique: Vec<&Exercise> = Vec::new();
     for exercise in exercises {
+        if !unique.iter().any(|e| e.id == exercise.id) {
+            unique.push(exercise);
+        }
+    }
+    let mut invariants = Vec::new();
+    for exercise in &unique {
         let ids = crate::exercises::invariant_ids(&exercise.id)
             .ok_or_else(|| ExportError::NoInvariants(exercise.id.clone()))?;
         invariants.push((*exercise, ids));
     }
+    let mut warnings = Vec::new();
+    for exercise in &unique {
+        warnings.extend(pristine_stub(home, &exercise.id)?);
+    }
     let exported_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let (seed, visible_seed) = match seed {
+        Some(seed) => (seed, record::visible_seed_for(seed)),
+        None => (rand::random(), rand::random()),
+    };
+    let screen_id = record::new_screen_id();
+    let ids: Vec<String> = unique.iter().map(|e| e.id.clone()).collect();
     let manifest = ScreenManifest {
-        format_version: 1,
-        exercises: exercises.iter().map(|e| e.id.clone()).collect(),
-        seed,
+        format_version: MANIFEST_FORMAT,
+        screen_id: Some(screen_id.clone()),
+        exercises: ids.clone(),
+        seed: None,
         minutes,
         exported_at,
     };
-    write_workspace(home, &invariants, out, &manifest).map_err(|source| ExportError::Write {
-        path: out.to_owned(),
+    let record = ScreenRecord {
+        format_version: record::RECORD_FORMAT,
+        screen_id,
+        exercises: ids,
+        seed,
+        visible_seed,
+        minutes,
+        exported_at,
+        out: out.display().to_string(),
+    };
+    write_workspace(home, &invariants, out, &manifest, visible_seed).map_err(|source| {
+        ExportError::Write {
+            path: out.to_owned(),
+            source,
+        }
+    })?;
+    let record_path = record.save(records).map_err(|source| ExportError::Record {
+        path: records.to_owned(),
         source,
     })?;
-    Ok(manifest)
+    Ok(Exported {
+        manifest,
+        record,
+        record_path,
+        warnings,
+    })
+}
+
+/// Refuses an exercise whose `src/` in the checkout differs from the committed stub
+/// (the interviewer's own solution would go to the candidate); a warning when that cannot
+/// be told (no git, not a checkout).
+// TODO(selfstudy): when the pristine stub copies for `mldrill reset` land, export copies
+// the stub from there and this check can go.
+fn pristine_stub(home: &Path, id: &str) -> Result<Option<String>, ExportError> {
+    let src = format!("exercises/{id}/src");
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(home)
+        .args(["status", "--porcelain", "--untracked-files=all", "--", &src])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match status {
+        Ok(out) if out.status.success() => {
+            let changed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.get(3..).unwrap_or(l).to_owned())
+                .collect();
+            if changed.is_empty() {
+                Ok(None)
+            } else {
+                Err(ExportError::ModifiedStub {
+                    id: id.to_owned(),
+                    files: changed.join(", "),
+                })
+            }
+        }
+        _ => Ok(Some(format!(
+            "could not check that {src} is the pristine stub ({} is not a git checkout, or git \
+             is missing); make sure it holds no solution",
+            home.display()
+        ))),
+    }
 }
 
 fn write_workspace(
@@ -87,6 +201,7 @@ fn write_workspace(
     invariants: &[(&Exercise, Vec<&str>)],
     out: &Path,
     manifest: &ScreenManifest,
+    visible_seed: u64,
 ) -> io::Result<()> {
     let write = |relative: &str, text: &str| -> io::Result<()> {
         let path = out.join(relative);
@@ -104,10 +219,13 @@ fn write_workspace(
     }
     let ids: Vec<&str> = manifest.exercises.iter().map(String::as_str).collect();
     for id in &ids {
-        for part in ["README.md", "Cargo.toml", "src"] {
+        for part in ["Cargo.toml", "src"] {
             let relative = format!("exercises/{id}/{part}");
             copy_tree(&home.join(&relative), &out.join(&relative))?;
         }
+        let relative = format!("exercises/{id}/README.md");
+        let text = fs::read_to_string(home.join(&relative))?;
+        write(&relative, &statement::for_screen(&text))?;
     }
     write(
         MANIFEST_FILE,
@@ -136,7 +254,7 @@ fn write_workspace(
         )?;
         write(
             &format!("checks/tests/{id}.rs"),
-            &test_file(id, properties, manifest.seed),
+            &test_file(id, properties, visible_seed),
         )?;
     }
     Ok(())
@@ -234,7 +352,8 @@ serde = { version = "1", features = ["derive"] }
 fn test_file(id: &str, properties: &[&str], seed: u64) -> String {
     let mut text = format!(
         r#"//! The reference-free properties of `{id}`, run against your code. The properties that
-//! compare with the reference stay hidden and run when your work is graded.
+//! compare with the reference stay hidden and run when your work is graded, with other
+//! inputs than these.
 
 use mldrill_checks::suite::{id}::properties;
 

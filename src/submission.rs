@@ -45,6 +45,8 @@ pub enum SubmissionError {
     BadArchive { path: PathBuf, message: String },
     #[error("{path} holds more than {TOTAL_CAP} bytes of candidate sources")]
     TooLarge { path: PathBuf },
+    #[error("{path}: {problem}; rename it and submit again")]
+    BadSourcePath { path: PathBuf, problem: String },
 }
 
 impl Submission {
@@ -87,6 +89,14 @@ impl Submission {
             return Err(SubmissionError::TooLarge {
                 path: path.to_owned(),
             });
+        }
+        for (exercise, files) in &submission.sources {
+            check_source_paths(files).map_err(|(file, problem)| {
+                SubmissionError::BadSourcePath {
+                    path: Path::new("exercises").join(exercise).join("src").join(file),
+                    problem,
+                }
+            })?;
         }
         Ok(submission)
     }
@@ -134,6 +144,38 @@ impl Submission {
     }
 }
 
+/// Longest file name most filesystems take, longest relative source path, deepest folder.
+const NAME_MAX: usize = 255;
+const PATH_MAX: usize = 1024;
+const DEPTH_MAX: usize = 16;
+
+/// Source paths the grading workspace can hold: names a filesystem takes, and no file
+/// whose name is also a folder of another source (`a.rs` and `a.rs/b.rs`).
+fn check_source_paths(files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<(), (PathBuf, String)> {
+    for file in files.keys() {
+        let fail = |problem: String| Err((file.clone(), problem));
+        if let Some(long) = file.iter().find(|c| c.len() > NAME_MAX) {
+            return fail(format!(
+                "the name {}... is longer than {NAME_MAX} bytes",
+                long.to_string_lossy().chars().take(24).collect::<String>()
+            ));
+        }
+        if file.as_os_str().len() > PATH_MAX {
+            return fail(format!("the path is longer than {PATH_MAX} bytes"));
+        }
+        if file.iter().count() > DEPTH_MAX {
+            return fail(format!("the path is more than {DEPTH_MAX} folders deep"));
+        }
+        if let Some(folder) = file.ancestors().skip(1).find(|a| files.contains_key(*a)) {
+            return fail(format!(
+                "{} is both a file and a folder in the submission",
+                folder.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 enum Place {
     Manifest,
     Source { exercise: String, file: PathBuf },
@@ -143,9 +185,10 @@ enum Place {
 fn classify(relative: &Path) -> Option<Place> {
     let parts: Vec<&str> = relative
         .components()
+        .filter(|c| *c != Component::CurDir) // `./exercises/...`, as `tar -C dir .` writes
         .map(|c| match c {
             Component::Normal(part) => part.to_str(),
-            _ => None, // `..`, `/` or `.`: an escaping or odd path is never taken
+            _ => None, // `..` or `/`: an escaping path is never taken
         })
         .collect::<Option<_>>()?;
     let parts = match parts.first() {
@@ -285,9 +328,9 @@ fn read_zip(path: &Path, file: File, submission: &mut Submission) -> Result<(), 
         if !entry.is_file() {
             continue;
         }
-        let size = entry.size();
+        let (size, mtime) = (entry.size(), entry.last_modified().and_then(zip_seconds));
         submission
-            .offer(&relative, size, None, || {
+            .offer(&relative, size, mtime, || {
                 let mut bytes = Vec::new();
                 entry.by_ref().take(FILE_CAP).read_to_end(&mut bytes)?;
                 Ok(bytes)
@@ -295,6 +338,28 @@ fn read_zip(path: &Path, file: File, submission: &mut Submission) -> Result<(), 
             .map_err(|e| bad(e.to_string()))?;
     }
     Ok(())
+}
+
+/// A zip entry's time (local time as the archiver saw it, no zone) as seconds since the
+/// epoch, read as UTC.
+fn zip_seconds(time: zip::DateTime) -> Option<u64> {
+    let (y, m, d) = (
+        i64::from(time.year()),
+        i64::from(time.month()),
+        i64::from(time.day()),
+    );
+    // Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400
+        + i64::from(time.hour()) * 3600
+        + i64::from(time.minute()) * 60
+        + i64::from(time.second());
+    u64::try_from(seconds).ok()
 }
 
 #[cfg(test)]
@@ -336,5 +401,46 @@ mod tests {
         ] {
             assert!(place(ignored).is_none(), "{ignored}");
         }
+    }
+
+    #[test]
+    fn a_leading_dot_folder_is_the_archive_root() {
+        // `tar czf sub.tgz -C dir .` names every entry `./...`.
+        assert_eq!(
+            place("./exercises/dataloader/src/lib.rs"),
+            Some(("dataloader".into(), "lib.rs".into()))
+        );
+        assert_eq!(
+            place("./screen/exercises/ngram/src/lib.rs"),
+            Some(("ngram".into(), "lib.rs".into()))
+        );
+        assert!(place("./mldrill-screen.toml").is_some());
+    }
+
+    #[test]
+    fn source_paths_a_workspace_cannot_hold_are_refused() {
+        let files = |paths: &[&str]| -> BTreeMap<PathBuf, Vec<u8>> {
+            paths
+                .iter()
+                .map(|p| (PathBuf::from(p), Vec::new()))
+                .collect()
+        };
+        assert!(check_source_paths(&files(&["lib.rs", "a/b.rs"])).is_ok());
+        let (file, problem) = check_source_paths(&files(&["a.rs", "a.rs/b.rs"])).unwrap_err();
+        assert_eq!(file, PathBuf::from("a.rs/b.rs"));
+        assert!(problem.contains("both a file and a folder"), "{problem}");
+        let long = format!("{}.rs", "x".repeat(300));
+        let (_, problem) = check_source_paths(&files(&[&long])).unwrap_err();
+        assert!(problem.contains("longer than 255 bytes"), "{problem}");
+        let deep = format!("{}lib.rs", "d/".repeat(20));
+        assert!(check_source_paths(&files(&[&deep])).is_err());
+    }
+
+    #[test]
+    fn zip_times_count_from_the_epoch() {
+        let time = zip::DateTime::from_date_and_time(2024, 3, 1, 12, 30, 10).unwrap();
+        assert_eq!(zip_seconds(time), Some(1_709_296_210));
+        let time = zip::DateTime::from_date_and_time(1980, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(zip_seconds(time), Some(315_532_800));
     }
 }

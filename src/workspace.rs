@@ -10,14 +10,15 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// What a workspace needs to build `mldrill-runner`; nothing else is copied (no `target/`,
+/// What a workspace needs to build the runners; nothing else is copied (no `target/`,
 /// no `.git/`, no progress, no tests).
-const PRISTINE: [&str; 8] = [
+const PRISTINE: [&str; 9] = [
     "Cargo.toml",
     "Cargo.lock",
     "src",
     "exercises",
     "runner",
+    "supervisor",
     "build",
     "benches",
     ".cargo",
@@ -74,6 +75,14 @@ fn sync_tree(
     }
     let (from, to) = (root.join(relative), dest.join(relative));
     let kind = from.symlink_metadata()?.file_type();
+    // What an earlier submission left where a file of the other kind belongs goes first.
+    if let Ok(old) = to.symlink_metadata() {
+        if old.is_dir() && !kind.is_dir() {
+            fs::remove_dir_all(&to)?;
+        } else if !old.is_dir() && kind.is_dir() {
+            fs::remove_file(&to)?;
+        }
+    }
     if kind.is_dir() {
         fs::create_dir_all(&to)?;
         let mut wanted = BTreeSet::new();

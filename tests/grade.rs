@@ -58,6 +58,95 @@ fn escaping_tarball(path: &Path, lib_rs: &str) {
     builder.into_inner().unwrap().finish().unwrap();
 }
 
+/// A tar.gz as `tar czf sub.tgz -C dir .` writes it: every entry under `./`.
+fn dot_tarball(path: &Path, files: &[(&str, &[u8])]) {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    let mut dir = tar::Header::new_gnu();
+    dir.set_entry_type(tar::EntryType::Directory);
+    dir.set_size(0);
+    dir.set_mode(0o755);
+    builder.append_data(&mut dir, "./", &[][..]).unwrap();
+    for (name, data) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, *data).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+}
+
+/// A zip of the folder `root`, every file stamped with the time `seconds` (since the epoch).
+fn zip_folder(root: &Path, path: &Path, seconds: u64) {
+    let days = (seconds / 86_400) as i64;
+    let (y, m, d) = civil_from_days(days);
+    let rest = seconds % 86_400;
+    let time = zip::DateTime::from_date_and_time(
+        y as u16,
+        m as u8,
+        d as u8,
+        (rest / 3600) as u8,
+        (rest % 3600 / 60) as u8,
+        (rest % 60) as u8,
+    )
+    .unwrap();
+    let options = zip::write::SimpleFileOptions::default().last_modified_time(time);
+    let mut writer = zip::ZipWriter::new(fs::File::create(path).unwrap());
+    for file in walk(root) {
+        let name = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        writer.start_file(name, options).unwrap();
+        std::io::Write::write_all(&mut writer, &fs::read(&file).unwrap()).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Runs `mldrill` on the checkout, with the test's grading cache (slots and export records).
+fn mldrill(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mldrill"))
+        .args(["--root", repo().to_str().unwrap()])
+        .args(args)
+        .env("MLDRILL_CACHE", grading_cache())
+        .env_remove("MLDRILL_ROOT")
+        .output()
+        .unwrap()
+}
+
+/// Fixtures the source policy must reject, each a way around it that someone tried.
+const REJECTED: [&str; 13] = [
+    "include_reference",
+    "read_suites",
+    "unsafe_pointer",
+    "fork_bomb",
+    "exit_zero",
+    "hidden_macro",
+    "cfg_attr_path",
+    "renamed_include",
+    "core_include_str",
+    "macro_built_include",
+    "raw_identifier",
+    "macro_built_path",
+    "non_utf8",
+];
+
 fn statuses(submission: &Value) -> Vec<String> {
     submission["exercises"][0]["tasks"]
         .as_array()
@@ -74,32 +163,43 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     let marker = scratch.path().join("written-by-candidate.pt");
     fs::create_dir_all(&batch).unwrap();
 
+    let planted = scratch.path().join("planted.npy");
+    tch::Tensor::from_slice(&[42i64])
+        .write_npy(&planted)
+        .unwrap();
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    let watched = [
+        home.clone(),
+        PathBuf::from("/tmp"),
+        scratch.path().to_owned(),
+    ];
+    let escapes = |dir: &Path| -> Vec<String> {
+        fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.contains("mldrill-escape"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before: Vec<Vec<String>> = watched.iter().map(|d| escapes(d)).collect();
     submit(
         &batch,
         "misbehaves",
         fixture("misbehaves.rs")
             .replace("MARKER", marker.to_str().unwrap())
+            .replace("HOME_DIR", home.to_str().unwrap())
+            .replace("PLANTED", planted.to_str().unwrap())
             .as_bytes(),
     );
-    for rejected in [
-        "include_reference",
-        "read_suites",
-        "unsafe_pointer",
-        "fork_bomb",
-        "exit_zero",
-        "hidden_macro",
-    ] {
+    for rejected in REJECTED {
         submit(
             &batch,
             rejected,
-            fixture(&format!("{rejected}.rs")).as_bytes(),
+            &fs::read(repo().join(format!("tests/fixtures/submissions/{rejected}.rs"))).unwrap(),
         );
     }
-    submit(
-        &batch,
-        "non_utf8",
-        &fs::read(repo().join("tests/fixtures/submissions/non_utf8.rs")).unwrap(),
-    );
     let reference = fs::read_to_string(repo().join("src/reference/dataloader.rs")).unwrap();
     submit(
         &batch,
@@ -139,34 +239,62 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     .unwrap();
 
     escaping_tarball(&batch.join("escape.tar.gz"), &stub());
+    // As `tar czf dot.tgz -C dir .` writes it.
+    dot_tarball(
+        &batch.join("dot.tgz"),
+        &[("./exercises/dataloader/src/lib.rs", stub().as_bytes())],
+    );
+    // Paths no workspace can hold: one bad submission, not the end of the batch.
+    dot_tarball(
+        &batch.join("conflict.tar.gz"),
+        &[
+            ("exercises/dataloader/src/lib.rs", stub().as_bytes()),
+            ("exercises/dataloader/src/a.rs", b"pub fn a() {}"),
+            ("exercises/dataloader/src/a.rs/b.rs", b"pub fn b() {}"),
+        ],
+    );
+    let long = format!("exercises/dataloader/src/{}.rs", "x".repeat(300));
+    dot_tarball(
+        &batch.join("long_name.tar.gz"),
+        &[
+            ("exercises/dataloader/src/lib.rs", stub().as_bytes()),
+            (&long, b"pub fn x() {}"),
+        ],
+    );
 
-    let screen = batch.join("screen");
-    let export = Command::new(env!("CARGO_BIN_EXE_mldrill"))
-        .args([
-            "--root",
-            repo().to_str().unwrap(),
-            "screen",
-            "export",
-            "--exercises",
-            "dataloader",
-            "--minutes",
-            "45",
-            "--seed",
-            "5",
-            "--out",
-        ])
-        .arg(&screen)
-        .output()
-        .unwrap();
+    let screen = scratch.path().join("screen");
+    let export = mldrill(&[
+        "screen",
+        "export",
+        "--exercises",
+        "dataloader",
+        "--minutes",
+        "45",
+        "--seed",
+        "5",
+        "--out",
+        screen.to_str().unwrap(),
+    ]);
     assert!(
         export.status.success(),
         "{}",
         String::from_utf8_lossy(&export.stderr)
     );
+    // Returned as a zip whose files were last edited 20.5 minutes after the export (zip
+    // times have a resolution of 2 seconds).
+    let manifest: toml::Value =
+        toml::from_str(&fs::read_to_string(screen.join("mldrill-screen.toml")).unwrap()).unwrap();
+    let exported_at = manifest["exported_at"].as_integer().unwrap() as u64;
+    zip_folder(
+        &screen,
+        &batch.join("screen.zip"),
+        exported_at + 20 * 60 + 30,
+    );
 
     let reports = scratch.path().join("reports");
     fs::create_dir_all(&reports).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_mldrill"))
+        .current_dir(scratch.path())
         .args([
             "--root",
             repo().to_str().unwrap(),
@@ -215,19 +343,31 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
             .unwrap_or_else(|| panic!("{name} graded"))
     };
 
+    let misbehaves = by_name("misbehaves");
     assert_eq!(
-        statuses(by_name("misbehaves")),
+        statuses(misbehaves),
         ["fail", "fail", "crashed", "timeout", "memory", "crashed"]
     );
-    for rejected in [
-        "include_reference",
-        "read_suites",
-        "unsafe_pointer",
-        "fork_bomb",
-        "exit_zero",
-        "hidden_macro",
-        "non_utf8",
-    ] {
+    // Writes to the runner's folder, HOME and /tmp, and a read of a planted file, all fail.
+    let shuffle_output = misbehaves["exercises"][0]["tasks"][1]["output"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(
+        shuffle_output.matches("WRITE DENIED").count(),
+        3,
+        "{shuffle_output}"
+    );
+    assert!(
+        shuffle_output.contains("READ DENIED") && !shuffle_output.contains("LEAKED"),
+        "{shuffle_output}"
+    );
+    assert!(
+        misbehaves["exercises"][0]["sandbox"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "the report says which limits applied"
+    );
+    for rejected in REJECTED {
         let graded = by_name(rejected);
         assert!(
             statuses(graded).iter().all(|s| s == "rejected"),
@@ -287,12 +427,40 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     let escape = by_name("escape.tar.gz");
     assert!(statuses(escape).iter().all(|s| s == "not_implemented"));
     assert_eq!(escape["ignored"].as_array().unwrap().len(), 2, "{escape:#}");
-    let screened = by_name("screen");
+    let dotted = by_name("dot.tgz");
+    assert!(
+        statuses(dotted).iter().all(|s| s == "not_implemented"),
+        "{dotted:#}"
+    );
+    for (name, problem) in [
+        ("conflict.tar.gz", "both a file and a folder"),
+        ("long_name.tar.gz", "longer than 255 bytes"),
+    ] {
+        let graded = by_name(name);
+        assert!(
+            graded["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(problem),
+            "{graded:#}"
+        );
+    }
+    let screened = by_name("screen.zip");
     assert_eq!(screened["minutes_allowed"], 45);
+    assert_eq!(screened["minutes_taken"], 20, "{screened:#}");
+    assert!(screened.get("warnings").is_none(), "{screened:#}");
     assert!(statuses(screened).iter().all(|s| s == "not_implemented"));
 
     // Nothing a submission tried to write exists anywhere.
     assert!(!marker.exists(), "the runner wrote a file");
+    for (dir, before) in watched.iter().zip(&before) {
+        assert_eq!(
+            &escapes(dir),
+            before,
+            "a submission wrote into {}",
+            dir.display()
+        );
+    }
     assert!(!build_marker.exists(), "a submitted build script ran");
     for escaped in ["escaped.rs", "escaped2.rs"] {
         assert!(!scratch.path().join(escaped).exists() && !batch.join(escaped).exists());
@@ -310,21 +478,24 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
         junit.contains("<testsuites") && junit.contains("solution::dataloader"),
         "JUnit names suites"
     );
+    assert!(
+        junit.contains(r#"<property name="seed" value="1"/>"#),
+        "JUnit carries the seed"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("replay: mldrill grade ")
+            && stdout.contains("--exercise dataloader --seed 1"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("replay: mldrill check"), "{stdout}");
 }
 
 #[test]
 fn the_scorecard_puts_the_guide_beside_the_grade() {
     let scratch = tempfile::tempdir().unwrap();
     let screen = scratch.path().join("screen");
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_mldrill"))
-            .args(["--root", repo().to_str().unwrap()])
-            .args(args)
-            .env("MLDRILL_CACHE", grading_cache())
-            .output()
-            .unwrap()
-    };
-    let export = run(&[
+    let export = mldrill(&[
         "screen",
         "export",
         "--exercises",
@@ -353,12 +524,15 @@ fn the_scorecard_puts_the_guide_beside_the_grade() {
         );
     }
     let card = scratch.path().join("card.md");
-    let graded = run(&[
+    let json = scratch.path().join("card.json");
+    let graded = mldrill(&[
         "grade",
         "--cases",
         "8",
         "--markdown",
         card.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
         screen.to_str().unwrap(),
     ]);
     assert_eq!(
@@ -368,10 +542,16 @@ fn the_scorecard_puts_the_guide_beside_the_grade() {
         String::from_utf8_lossy(&graded.stderr)
     );
     let card = fs::read_to_string(card).unwrap();
+    let record = export_record(&screen);
     for expected in [
         "# Scorecard: screen",
         "0 / 110",
         "of 30 min allowed",
+        &format!(
+            "seed: `{}`, from export record",
+            record["seed"].as_str().unwrap()
+        ),
+        "| speed (`collate` benchmark) | not measured | 0/10 |",
         "### Interviewer guide",
         "- [ ] ",
         "Junior answer",
@@ -382,6 +562,264 @@ fn the_scorecard_puts_the_guide_beside_the_grade() {
             "scorecard lacks {expected:?}:\n{card}"
         );
     }
+    assert!(!card.contains("Warning"), "{card}");
+    let stdout = String::from_utf8_lossy(&graded.stdout);
+    assert!(stdout.contains("  speed "), "{stdout}");
+}
+
+/// The interviewer's record of the screen exported to `screen`.
+fn export_record(screen: &Path) -> toml::Value {
+    let manifest: toml::Value =
+        toml::from_str(&fs::read_to_string(screen.join("mldrill-screen.toml")).unwrap()).unwrap();
+    let id = manifest["screen_id"]
+        .as_str()
+        .expect("the manifest names its record");
+    let path = grading_cache().join("screens").join(format!("{id}.toml"));
+    toml::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn an_edited_screen_manifest_is_graded_as_exported() {
+    let scratch = tempfile::tempdir().unwrap();
+    let screen = scratch.path().join("screen");
+    let export = mldrill(&[
+        "screen",
+        "export",
+        "--exercises",
+        "dataloader,dataloader,ngram",
+        "--minutes",
+        "40",
+        "--seed",
+        "5",
+        "--out",
+        screen.to_str().unwrap(),
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let manifest_path = screen.join("mldrill-screen.toml");
+    let manifest = fs::read_to_string(&manifest_path).unwrap();
+    assert!(
+        manifest.contains(r#"exercises = ["dataloader", "ngram"]"#),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("seed"),
+        "the grading seed stays home: {manifest}"
+    );
+    let record = export_record(&screen);
+    assert_eq!(record["seed"].as_str(), Some("5"));
+    let visible = fs::read_to_string(screen.join("checks/tests/dataloader.rs")).unwrap();
+    assert!(!visible.contains("const SEED: u64 = 5;"), "{visible}");
+    assert!(visible.contains(&format!(
+        "const SEED: u64 = {};",
+        record["visible_seed"].as_str().unwrap()
+    )));
+    for id in ["dataloader", "ngram"] {
+        let statement =
+            fs::read_to_string(screen.join(format!("exercises/{id}/README.md"))).unwrap();
+        assert!(
+            !statement.contains("`mldrill ") && statement.contains("`make test`"),
+            "{statement}"
+        );
+    }
+
+    // The candidate drops the unfinished exercise, picks a seed, moves the export time.
+    let edited = manifest
+        .replace(
+            r#"exercises = ["dataloader", "ngram"]"#,
+            r#"exercises = ["dataloader"]"#,
+        )
+        .replace("exported_at = ", "seed = 9\nexported_at = 1");
+    fs::write(&manifest_path, edited).unwrap();
+    fs::remove_dir_all(screen.join("exercises/ngram")).unwrap();
+    let json = scratch.path().join("graded.json");
+    let graded = mldrill(&[
+        "grade",
+        "--cases",
+        "8",
+        "--json",
+        json.to_str().unwrap(),
+        screen.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        graded.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&graded.stderr)
+    );
+    let json: Value = serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap();
+    let result = &json["submissions"][0];
+    assert_eq!(result["seed"], 5, "{result:#}");
+    assert_eq!(result["seed_source"], "export record");
+    assert_eq!(result["minutes_allowed"], 40);
+    let graded_ids: Vec<&str> = result["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["exercise"].as_str().unwrap())
+        .collect();
+    assert_eq!(graded_ids, ["dataloader", "ngram"]);
+    assert!(
+        statuses_of(&result["exercises"][1])
+            .iter()
+            .all(|s| s == "error")
+    );
+    let warnings: Vec<&str> = result["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    for edit in ["exercises", "exported_at", "carries a seed (9)"] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("edited") && w.contains(edit)),
+            "{edit}: {warnings:#?}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&graded.stdout);
+    assert!(
+        stdout.contains("WARNING mldrill-screen.toml was edited"),
+        "{stdout}"
+    );
+}
+
+fn statuses_of(exercise: &Value) -> Vec<String> {
+    exercise["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn report_paths_are_checked_before_grading() {
+    let scratch = tempfile::tempdir().unwrap();
+    let unwritable = scratch.path().join("no-such-folder").join("grades.json");
+    let graded = mldrill(&[
+        "grade",
+        "--json",
+        unwritable.to_str().unwrap(),
+        repo().join("tests/fixtures").to_str().unwrap(),
+    ]);
+    assert_eq!(graded.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&graded.stderr);
+    assert!(
+        stderr.contains("failed to create the report") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(graded.stdout.is_empty(), "nothing was graded");
+}
+
+/// A copy of the checkout's harness, statements and stubs in a fresh folder.
+fn checkout_copy(dir: &Path) {
+    mldrill::workspace::copy_pristine(repo(), dir).unwrap();
+    mldrill::workspace::copy_tree(&repo().join("scripts"), &dir.join("scripts")).unwrap();
+}
+
+fn git(dir: &Path, args: &[&str]) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=mldrill",
+            "-c",
+            "user.email=mldrill@example.invalid",
+        ])
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn an_export_never_carries_a_solution_from_the_checkout() {
+    let scratch = tempfile::tempdir().unwrap();
+    let home = scratch.path().join("checkout");
+    checkout_copy(&home);
+    let export = |out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mldrill"))
+            .arg("--root")
+            .arg(&home)
+            .args(["screen", "export", "--exercises", "dataloader", "--out"])
+            .arg(scratch.path().join(out))
+            .env("MLDRILL_CACHE", scratch.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    // Not a git checkout: exported, with a warning that the stub was not verified.
+    let unverified = export("unverified");
+    assert!(unverified.status.success());
+    assert!(String::from_utf8_lossy(&unverified.stderr).contains("could not check"));
+
+    if !git(&home, &["init", "-q"]) {
+        eprintln!("git is not available; the committed-stub check is not exercised");
+        return;
+    }
+    assert!(git(&home, &["add", "-A"]) && git(&home, &["commit", "-qm", "stubs"]));
+    let stub = home.join("exercises/dataloader/src/lib.rs");
+    fs::write(&stub, "pub struct Candidate; // my own solution\n").unwrap();
+    let refused = export("refused");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("exercises/dataloader/src differs from the committed stub"),
+        "{stderr}"
+    );
+    assert!(!scratch.path().join("refused").exists());
+    assert!(git(&home, &["checkout", "--", "exercises/dataloader/src"]));
+    assert!(export("pristine").status.success());
+}
+
+/// Cargo's target folder for exported workspaces, kept warm between runs (their layout
+/// differs from the checkout's, so they never share its folder).
+fn screen_target() -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
+    target.join("fixtures").join("screen")
+}
+
+#[test]
+fn an_exported_screen_builds_with_its_visible_checks() {
+    let scratch = tempfile::tempdir().unwrap();
+    let screen = scratch.path().join("screen");
+    let export = mldrill(&[
+        "screen",
+        "export",
+        "--exercises",
+        "dataloader,ngram,poison",
+        "--seed",
+        "3",
+        "--out",
+        screen.to_str().unwrap(),
+    ]);
+    assert!(export.status.success());
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(cargo)
+        .current_dir(&screen)
+        .args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--quiet",
+            "--color",
+            "never",
+        ])
+        .env("CARGO_TARGET_DIR", screen_target())
+        // The value every build on this machine uses, so libtorch's crates stay warm.
+        .env("LIBTORCH", repo().join(".libtorch"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

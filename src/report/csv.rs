@@ -15,6 +15,7 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
         "seed".to_owned(),
         "grading_seconds".to_owned(),
         "error".to_owned(),
+        "warnings".to_owned(),
     ]);
     writer.write_record(&header)?;
     for result in results {
@@ -37,6 +38,7 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
             result.seed.to_string(),
             format!("{:.1}", result.grading_seconds),
             result.error.clone().unwrap_or_default(),
+            result.warnings.join(" | "),
         ]);
         writer.write_record(&row)?;
     }

@@ -22,21 +22,46 @@ fn label(status: Status) -> &'static str {
     }
 }
 
+/// The command that replays a result, printed under each problem.
+#[derive(Debug, Clone, Copy)]
+pub enum Replay<'a> {
+    /// `mldrill check`, in the learner's checkout.
+    Check,
+    /// `mldrill grade` of the submission at this path.
+    Grade { path: &'a str },
+}
+
 /// How a report is written.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub struct Options<'a> {
     /// Colour the statuses (ANSI).
     pub styled: bool,
     /// Most problems described after the table (the first ones).
     pub problems: usize,
+    /// How each problem says it can be replayed.
+    pub replay: Replay<'a>,
 }
 
-impl Default for Options {
+impl Default for Options<'_> {
     fn default() -> Self {
         Self {
             styled: false,
             problems: usize::MAX,
+            replay: Replay::Check,
         }
+    }
+}
+
+/// `text` as one shell word.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-+=:,@".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -58,6 +83,7 @@ pub fn paint(text: &str, style: Style, styled: bool) -> String {
     }
 }
 
+/// An exercise checked with `mldrill check`.
 pub fn render(result: &ExerciseResult) -> String {
     render_with(result, Options::default())
 }
@@ -105,8 +131,24 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
             task.id, points, task.title
         );
     }
+    if let Some(performance) = &result.performance {
+        let points = format!("{}/{}", performance.points, performance.max_points);
+        let measured = if performance.ratio.is_some() {
+            "measured"
+        } else {
+            "not measured"
+        };
+        let _ = writeln!(
+            out,
+            "  {:width$}  {:15}  {:>7}  {} ({})",
+            "speed", measured, points, performance.message, performance.bench
+        );
+    }
     let total = format!("{}/{}", result.points, result.max_points);
     let _ = writeln!(out, "  {:width$}  {:15}  {:>7}", "total", "", total);
+    if !result.sandbox.is_empty() {
+        let _ = writeln!(out, "  sandbox: {}", result.sandbox.join("; "));
+    }
 
     let problems: Vec<_> = result
         .tasks
@@ -130,17 +172,29 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
         if let Some(example) = &verdict.counterexample {
             let _ = writeln!(out, "  minimal counterexample: {example}");
         }
-        let _ = writeln!(
-            out,
-            "  replay: mldrill check {} --impl {} --task {} --seed {} --cases {}",
-            result.exercise, result.implementation, task.id, result.seed, result.cases
-        );
+        let _ = match options.replay {
+            Replay::Check => writeln!(
+                out,
+                "  replay: mldrill check {} --impl {} --task {} --seed {} --cases {}",
+                result.exercise, result.implementation, task.id, result.seed, result.cases
+            ),
+            Replay::Grade { path } => writeln!(
+                out,
+                "  replay: mldrill grade {} --exercise {} --seed {} --cases {}",
+                shell_word(path),
+                result.exercise,
+                result.seed,
+                result.cases
+            ),
+        };
     }
-    if let Some(todo) = result
-        .tasks
-        .iter()
-        .find(|t| t.status == Status::NotImplemented)
-    {
+    if let (Replay::Check, Some(todo)) = (
+        options.replay,
+        result
+            .tasks
+            .iter()
+            .find(|t| t.status == Status::NotImplemented),
+    ) {
         let _ = writeln!(
             out,
             "\nnext: implement task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",
@@ -153,11 +207,19 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
 /// A whole submission: its header, then each exercise's table.
 pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
     let mut out = format!(
-        "{}: {}/{} points, seed {}, graded in {:.0} s\n",
-        result.submission, result.points, result.max_points, result.seed, result.grading_seconds
+        "{}: {}/{} points, seed {} ({}), graded in {:.0} s\n",
+        result.submission,
+        result.points,
+        result.max_points,
+        result.seed,
+        result.seed_source,
+        result.grading_seconds
     );
     if let Some(error) = &result.error {
         let _ = writeln!(out, "  could not be graded: {error}");
+    }
+    for warning in &result.warnings {
+        let _ = writeln!(out, "  WARNING {warning}");
     }
     for ignored in &result.ignored {
         let _ = writeln!(out, "  ignored: {ignored}");
@@ -166,7 +228,24 @@ pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
         for violation in &exercise.policy {
             let _ = writeln!(out, "  REJECTED {violation}");
         }
-        out.push_str(&render(&exercise.result));
+        out.push_str(&render_with(
+            &exercise.result,
+            Options {
+                replay: Replay::Grade { path: &result.path },
+                ..Options::default()
+            },
+        ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_quoted_for_the_shell_when_they_need_it() {
+        assert_eq!(shell_word("subs/alice.zip"), "subs/alice.zip");
+        assert_eq!(shell_word("my subs/bob's.zip"), "'my subs/bob'\\''s.zip'");
+    }
 }

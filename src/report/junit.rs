@@ -1,7 +1,7 @@
 //! The JUnit XML report for CI systems: a test suite per exercise, a test case per
 //! property, named `<task>/<property>`.
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::grader::SubmissionResult;
 use crate::runner::Status;
@@ -9,8 +9,16 @@ use crate::runner::Status;
 pub fn render(results: &[SubmissionResult]) -> String {
     let mut report = Report::new("mldrill");
     for submission in results {
+        let seeded = |suite: &mut TestSuite| {
+            suite.add_property(Property::new("seed", submission.seed.to_string()));
+            suite.add_property(Property::new("seed_source", submission.seed_source.clone()));
+            for warning in &submission.warnings {
+                suite.add_property(Property::new("warning", warning.clone()));
+            }
+        };
         if let Some(error) = &submission.error {
             let mut suite = TestSuite::new(submission.submission.clone());
+            seeded(&mut suite);
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(error.clone());
             suite.add_test_case(TestCase::new("submission", status));
@@ -21,6 +29,7 @@ pub fn render(results: &[SubmissionResult]) -> String {
                 "{}::{}",
                 submission.submission, exercise.result.exercise
             ));
+            seeded(&mut suite);
             for task in &exercise.result.tasks {
                 for verdict in &task.properties {
                     let status = match verdict.status {

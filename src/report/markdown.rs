@@ -17,14 +17,15 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
     );
     let _ = writeln!(
         md,
-        "- seed: `{}` (replay: `mldrill grade <submission> --seed {}`)",
-        result.seed, result.seed
+        "- seed: `{}`, from {} (replay: `mldrill grade {} --seed {}`)",
+        result.seed, result.seed_source, result.path, result.seed
     );
     match (result.minutes_taken, result.minutes_allowed) {
         (Some(taken), Some(allowed)) => {
             let _ = writeln!(
                 md,
-                "- time: about {taken} min from export to the last edit, of {allowed} min allowed"
+                "- time: about {taken} min from export to the last edit (by the file times the \
+                 candidate's machine set), of {allowed} min allowed"
             );
         }
         (None, Some(allowed)) => {
@@ -34,6 +35,9 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
     }
     if let Some(error) = &result.error {
         let _ = writeln!(md, "\n**The submission could not be graded:** {error}");
+    }
+    for warning in &result.warnings {
+        let _ = writeln!(md, "\n**Warning:** {warning}");
     }
     for exercise in &result.exercises {
         let graded = &exercise.result;
@@ -73,6 +77,21 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
                 task.points,
                 task.max_points,
                 problem
+            );
+        }
+        if let Some(performance) = &graded.performance {
+            let _ = writeln!(
+                md,
+                "| speed (`{}` benchmark) | {} | {}/{} | {} |",
+                performance.bench,
+                if performance.ratio.is_some() {
+                    "measured"
+                } else {
+                    "not measured"
+                },
+                performance.points,
+                performance.max_points,
+                performance.message.replace('|', "\\|")
             );
         }
         if let Ok(exercise) = catalog.get(&graded.exercise) {

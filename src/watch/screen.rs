@@ -102,6 +102,7 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
             let options = human::Options {
                 styled,
                 problems: 1,
+                ..human::Options::default()
             };
             body.extend(
                 human::render_with(result, options)
