@@ -34,9 +34,12 @@ pub enum PoisonError {
 
 /// The most samples of a class of `class_size` samples a detector may flag when the
 /// expected poison fraction is `eps`: `ceil(1.5 * eps * class_size)`, Tran et al.'s
-/// removal budget. Zero when `eps` is zero; never more than the class.
+/// removal budget. Zero when `eps` is zero; never more than the class. A product that
+/// lands within a few ulps above a whole number counts as that number, so that
+/// `1.5 * 0.1 * 100` (15.000000000000002 in floating point) gives 15, not 16.
 pub fn removal_budget(eps: f64, class_size: usize) -> usize {
-    let budget = (1.5 * eps * class_size as f64).ceil();
+    let product = 1.5 * eps * class_size as f64;
+    let budget = (product - product.abs() * 4.0 * f64::EPSILON).ceil();
     if budget.is_nan() || budget <= 0.0 {
         0
     } else {
@@ -93,6 +96,9 @@ mod tests {
     fn budget_is_the_ceiling_of_one_and_a_half_eps_n() {
         assert_eq!(removal_budget(0.1, 100), 15);
         assert_eq!(removal_budget(0.1, 101), 16);
+        assert_eq!(removal_budget(0.1, 1000), 150);
+        assert_eq!(removal_budget(0.2, 10), 3);
+        assert_eq!(removal_budget(0.01, 10), 1);
         assert_eq!(removal_budget(0.0, 100), 0);
         assert_eq!(removal_budget(0.05, 1), 1);
         assert_eq!(removal_budget(0.9, 10), 10);
