@@ -30,5 +30,6 @@ pub mod study;
 pub mod submission;
 pub mod suite;
 pub mod timing;
+pub mod warm_start;
 pub mod watch;
 pub mod workspace;

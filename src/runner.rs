@@ -202,6 +202,21 @@ pub struct BuildPlan<'a> {
     pub quiet: bool,
 }
 
+/// Starts a new target folder from the compiled registry crates of the checkout's own
+/// release build, when there is one (`make build`): see [`crate::warm_start`]. A warm start
+/// that fails only costs time, so its error is dropped and the build starts cold.
+fn warm_start(home: &Path, workspace: &Path, target_dir: &Path) {
+    let home_target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| home.join("target"), PathBuf::from);
+    if home_target != target_dir {
+        let _ = crate::warm_start::seed_profile(
+            &home_target.join("release"),
+            &target_dir.join("release"),
+            &workspace.join("Cargo.lock"),
+        );
+    }
+}
+
 impl Runner {
     /// Builds the plan's runner executable in release mode, with cargo's progress on
     /// stderr and the compiler's errors kept for the report.
@@ -221,6 +236,7 @@ impl Runner {
         }
         if let Some(dir) = plan.target_dir {
             command.env("CARGO_TARGET_DIR", dir);
+            warm_start(plan.home, workspace, dir);
         }
         command
             .current_dir(workspace)

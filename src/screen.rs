@@ -231,7 +231,10 @@ fn write_workspace(
         MANIFEST_FILE,
         &toml::to_string(manifest).expect("the manifest serializes"),
     )?;
-    write("Cargo.toml", &workspace_manifest(&ids))?;
+    write(
+        "Cargo.toml",
+        &workspace_manifest(&ids, &checkout_profiles(home)?),
+    )?;
     write(".gitignore", "/target\n/.libtorch\n")?;
     write("Makefile", MAKEFILE)?;
     write("README.md", &instructions(invariants, manifest))?;
@@ -285,7 +288,7 @@ fn with_modules(framework: &str, ids: &[&str]) -> String {
     out
 }
 
-fn workspace_manifest(ids: &[&str]) -> String {
+fn workspace_manifest(ids: &[&str], profiles: &str) -> String {
     let members: Vec<String> = ["exercises/spec".to_owned()]
         .into_iter()
         .chain(ids.iter().map(|id| format!("exercises/{id}")))
@@ -311,15 +314,26 @@ mldrill-spec = {{ path = "exercises/spec" }}
 [workspace.lints.rust]
 unsafe_code = "forbid"
 
-[profile.dev.package."*"]
-opt-level = 2
-"#,
+# The build profiles of the mldrill checkout, so that the checks run as fast as in grading.
+{profiles}"#,
         members = members
             .iter()
             .map(|m| format!("\"{m}\""))
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// The checkout's `[profile.*]` tables, as TOML; empty if it has none.
+fn checkout_profiles(home: &Path) -> io::Result<String> {
+    let text = fs::read_to_string(home.join("Cargo.toml"))?;
+    let manifest: toml::Table = toml::from_str(&text)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.message().to_owned()))?;
+    let mut profiles = toml::Table::new();
+    if let Some(profile) = manifest.get("profile") {
+        profiles.insert("profile".to_owned(), profile.clone());
+    }
+    Ok(toml::to_string(&profiles).expect("a parsed table serializes"))
 }
 
 fn checks_manifest(ids: &[&str]) -> String {

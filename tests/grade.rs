@@ -14,9 +14,7 @@ fn repo() -> &'static Path {
 
 /// The grading slots of these tests, kept warm between runs; never the user's cache.
 fn grading_cache() -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
-    target.join("fixtures").join("grading")
+    checkout_target().join("fixtures").join("grading")
 }
 
 fn fixture(name: &str) -> String {
@@ -779,9 +777,11 @@ fn an_export_never_carries_a_solution_from_the_checkout() {
 /// Cargo's target folder for exported workspaces, kept warm between runs (their layout
 /// differs from the checkout's, so they never share its folder).
 fn screen_target() -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
-    target.join("fixtures").join("screen")
+    checkout_target().join("fixtures").join("screen")
+}
+
+fn checkout_target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from)
 }
 
 #[test]
@@ -799,6 +799,14 @@ fn an_exported_screen_builds_with_its_visible_checks() {
         screen.to_str().unwrap(),
     ]);
     assert!(export.status.success());
+    // The checkout's own test build has compiled the same registry crates with the same
+    // profile (the export copies the lockfile and the profiles): start from them.
+    mldrill::warm_start::seed_profile(
+        &checkout_target().join("debug"),
+        &screen_target().join("debug"),
+        &screen.join("Cargo.lock"),
+    )
+    .unwrap();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let built = Command::new(cargo)
         .current_dir(&screen)
