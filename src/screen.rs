@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Exercise;
+use crate::workspace::copy_tree;
 use record::ScreenRecord;
 
 /// The manifest's file name, at the root of an exported workspace.
@@ -261,10 +262,6 @@ fn write_workspace(
         )?;
     }
     Ok(())
-}
-
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    crate::workspace::copy_tree(from, to)
 }
 
 /// The framework's module list, cut down to the exported exercises.

@@ -14,6 +14,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use crate::workspace::copy_tree_keeping_times;
+
 /// The folders of a profile folder (`target/release`) that hold per-crate artifacts.
 const ARTIFACT_FOLDERS: [&str; 3] = [".fingerprint", "build", "deps"];
 
@@ -46,34 +48,15 @@ pub fn seed_profile(from: &Path, to: &Path, lockfile: &Path) -> io::Result<usize
                 .to_str()
                 .is_some_and(|name| crates.is_registry_artifact(name))
             {
-                copy_with_times(&entry.path(), &staging.join(folder).join(&name))?;
+                // With their file times: cargo rebuilds whatever looks older than
+                // what it depends on.
+                copy_tree_keeping_times(&entry.path(), &staging.join(folder).join(&name))?;
                 copied += 1;
             }
         }
     }
     fs::rename(&staging, to)?;
     Ok(copied)
-}
-
-/// Copies a file or folder with each file's modification time: cargo compares the times
-/// of a crate's artifacts with its dependencies' and rebuilds whatever looks older than
-/// what it depends on. Symbolic links are not copied.
-fn copy_with_times(from: &Path, to: &Path) -> io::Result<()> {
-    let metadata = from.symlink_metadata()?;
-    if metadata.is_dir() {
-        fs::create_dir_all(to)?;
-        for entry in fs::read_dir(from)? {
-            let entry = entry?;
-            copy_with_times(&entry.path(), &to.join(entry.file_name()))?;
-        }
-    } else if metadata.is_file() {
-        fs::copy(from, to)?;
-        let times = fs::FileTimes::new()
-            .set_accessed(metadata.accessed()?)
-            .set_modified(metadata.modified()?);
-        fs::File::options().write(true).open(to)?.set_times(times)?;
-    }
-    Ok(())
 }
 
 /// The crate names of a `Cargo.lock`, split by where they come from.

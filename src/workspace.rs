@@ -46,20 +46,37 @@ fn sync_pristine(root: &Path, dest: &Path, except: &BTreeSet<PathBuf>) -> io::Re
     Ok(())
 }
 
-/// Copies a file or folder (not following or copying symbolic links).
+/// Copies a file or folder (not following or copying symbolic links); the copies are
+/// new files, modified now.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    let kind = from.symlink_metadata()?.file_type();
-    if kind.is_dir() {
+    copy_tree_with(from, to, false)
+}
+
+/// Like [`copy_tree`], each file keeping its access and modification times: for build
+/// artifacts, whose times cargo compares with their dependencies'.
+pub fn copy_tree_keeping_times(from: &Path, to: &Path) -> io::Result<()> {
+    copy_tree_with(from, to, true)
+}
+
+fn copy_tree_with(from: &Path, to: &Path, keep_times: bool) -> io::Result<()> {
+    let metadata = from.symlink_metadata()?;
+    if metadata.is_dir() {
         fs::create_dir_all(to)?;
         for entry in fs::read_dir(from)? {
             let entry = entry?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+            copy_tree_with(&entry.path(), &to.join(entry.file_name()), keep_times)?;
         }
-    } else if kind.is_file() {
+    } else if metadata.is_file() {
         if let Some(dir) = to.parent() {
             fs::create_dir_all(dir)?;
         }
         fs::copy(from, to)?;
+        if keep_times {
+            let times = fs::FileTimes::new()
+                .set_accessed(metadata.accessed()?)
+                .set_modified(metadata.modified()?);
+            File::options().write(true).open(to)?.set_times(times)?;
+        }
     }
     Ok(())
 }

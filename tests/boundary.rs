@@ -14,18 +14,8 @@ use mldrill::runner::{Binary, Build, BuildPlan, OUTPUT_CAP, Request, Runner, Sta
 use mldrill::sandbox::Limits;
 use mldrill::workspace::{Slot, Sources};
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The grading slots the tests share (with `tests/grade.rs`), kept warm between runs so only
-/// the first build is cold; never the checkout's own target folder, whose builds a copy of
-/// the same layout would overwrite.
-fn grading_cache() -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
-    target.join("fixtures").join("grading")
-}
+mod common;
+use common::{grading_cache, repo};
 
 /// Builds `lib_rs` as the dataloader candidate in `slot`, bypassing the source policy.
 fn build(slot: &Slot, lib_rs: Vec<u8>) -> Build {

@@ -8,14 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The grading slots of these tests, kept warm between runs; never the user's cache.
-fn grading_cache() -> PathBuf {
-    checkout_target().join("fixtures").join("grading")
-}
+mod common;
+use common::{checkout_target, grading_cache, repo};
 
 fn fixture(name: &str) -> String {
     fs::read_to_string(repo().join("tests/fixtures/submissions").join(name)).unwrap()
@@ -778,10 +772,6 @@ fn an_export_never_carries_a_solution_from_the_checkout() {
 /// differs from the checkout's, so they never share its folder).
 fn screen_target() -> PathBuf {
     checkout_target().join("fixtures").join("screen")
-}
-
-fn checkout_target() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from)
 }
 
 #[test]

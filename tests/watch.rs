@@ -17,15 +17,8 @@ use std::time::{Duration, Instant};
 use mldrill::workspace::{Slot, Sources};
 use portable_pty::{CommandBuilder, PtySize};
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn grading_cache() -> PathBuf {
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo().join("target"), PathBuf::from);
-    target.join("fixtures").join("grading")
-}
+mod common;
+use common::{grading_cache, repo};
 
 /// A pristine workspace in slot 0 with no saved progress; the slot stays locked while the
 /// test holds it.
