@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Exercise;
-use crate::workspace::copy_tree;
+use crate::workspace::{copy_tree, read_toml};
 use record::ScreenRecord;
 
 /// The manifest's file name, at the root of an exported workspace.
@@ -323,9 +323,7 @@ unsafe_code = "forbid"
 
 /// The checkout's `[profile.*]` tables, as TOML; empty if it has none.
 fn checkout_profiles(home: &Path) -> io::Result<String> {
-    let text = fs::read_to_string(home.join("Cargo.toml"))?;
-    let manifest: toml::Table = toml::from_str(&text)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.message().to_owned()))?;
+    let manifest = read_toml(&home.join("Cargo.toml"))?;
     let mut profiles = toml::Table::new();
     if let Some(profile) = manifest.get("profile") {
         profiles.insert("profile".to_owned(), profile.clone());

@@ -14,7 +14,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::workspace::copy_tree_keeping_times;
+use crate::workspace::{copy_tree_keeping_times, read_toml};
 
 /// The folders of a profile folder (`target/release`) that hold per-crate artifacts.
 const ARTIFACT_FOLDERS: [&str; 3] = [".fingerprint", "build", "deps"];
@@ -69,9 +69,7 @@ struct LockedCrates {
 
 impl LockedCrates {
     fn read(lockfile: &Path) -> io::Result<LockedCrates> {
-        let text = fs::read_to_string(lockfile)?;
-        let lock: toml::Table = toml::from_str(&text)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.message().to_owned()))?;
+        let lock = read_toml(lockfile)?;
         let mut crates = LockedCrates {
             registry: BTreeSet::new(),
             local: BTreeSet::new(),

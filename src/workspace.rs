@@ -46,6 +46,14 @@ fn sync_pristine(root: &Path, dest: &Path, except: &BTreeSet<PathBuf>) -> io::Re
     Ok(())
 }
 
+/// Reads a cargo file (`Cargo.toml`, `Cargo.lock`) as a TOML table; a file that is not
+/// TOML is an `InvalidData` error with the parser's message.
+pub fn read_toml(path: &Path) -> io::Result<toml::Table> {
+    let text = fs::read_to_string(path)?;
+    toml::from_str(&text)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.message().to_owned()))
+}
+
 /// Copies a file or folder (not following or copying symbolic links); the copies are
 /// new files, modified now.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
