@@ -35,10 +35,7 @@ impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
             "candidate" => &self.0,
             "reference" => &Reference,
             other => {
-                let name = other.strip_prefix("mutant:")?;
-                let (_, flaw) = Flaw::ALL
-                    .into_iter()
-                    .find(|(_, f)| format!("{f:?}") == name)?;
+                let flaw = crate::mutants::flaw_named(&Flaw::ALL, other)?;
                 mutant = Mutant(flaw);
                 &mutant
             }

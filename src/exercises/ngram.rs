@@ -35,10 +35,7 @@ impl<C: NgramCounter + 'static> BoundSuite for Ngram<C> {
             "candidate" => &self.0,
             "reference" => &ngram_reference::Reference,
             other => {
-                let name = other.strip_prefix("mutant:")?;
-                let (_, flaw) = ngram_mutants::Flaw::ALL
-                    .into_iter()
-                    .find(|(_, f)| format!("{f:?}") == name)?;
+                let flaw = crate::mutants::flaw_named(&ngram_mutants::Flaw::ALL, other)?;
                 mutant = ngram_mutants::Mutant(flaw);
                 &mutant
             }

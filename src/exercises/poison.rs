@@ -49,10 +49,7 @@ impl<C: PoisonDetector + 'static> BoundSuite for Poison<C> {
             "candidate" => &self.0,
             "reference" => &Reference,
             other => {
-                let name = other.strip_prefix("mutant:")?;
-                let (_, flaw) = Flaw::ALL
-                    .into_iter()
-                    .find(|(_, f)| format!("{f:?}") == name)?;
+                let flaw = crate::mutants::flaw_named(&Flaw::ALL, other)?;
                 mutant = Mutant(flaw);
                 &mutant
             }
