@@ -12,7 +12,7 @@ setup:
 	@bash scripts/setup.sh
 
 build: setup
-	$(CARGO) build --release --package mldrill --package mldrill-runner
+	$(CARGO) build --release --package mldrill --package mldrill-runner --package mldrill-supervisor
 
 demo: build
 	@bash scripts/demo.sh $(MLDRILL)

@@ -73,7 +73,7 @@ pub fn grade_all(
                         *failure.lock().expect("no worker panics holding it") =
                             Some(RunnerError::Spawn {
                                 path: cache.to_owned(),
-                                source,
+                                why: source.to_string(),
                             });
                         return;
                     }

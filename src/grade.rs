@@ -44,33 +44,54 @@ pub struct ExerciseResult {
 }
 
 /// The performance grade: the candidate's time over the reference's on the manifest's
-/// benchmark, scored linearly between the manifest's full-marks and zero-marks ratios.
+/// benchmark, scored in bands between the manifest's full-marks and zero-marks ratios.
 #[derive(Debug, Clone, Serialize)]
 pub struct Performance {
     pub bench: String,
     /// Candidate time / reference time (median of alternating rounds); absent when not measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
+    /// The per-round ratios' lower and upper quartiles: how noisy the measurement was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<(f64, f64)>,
     pub points: u32,
     pub max_points: u32,
     pub message: String,
 }
 
+/// How many bands the points come in: each band spans a fifth of the way from the
+/// full-marks ratio to the zero-marks ratio on a log scale (at least 26% in ratio for
+/// the manifests' rubrics), several times the spread measured between runs on a loaded
+/// machine, so a submission graded again lands in the same band.
+pub const SPEED_BANDS: u32 = 5;
+
 impl Performance {
-    /// Points for `ratio` under `rubric`: full at or below `full_marks_ratio`, none at or
-    /// above `zero_marks_ratio`, linear in between (rounded down).
-    pub fn scored(rubric: &crate::catalog::Performance, ratio: f64) -> Self {
-        let span = (rubric.zero_marks_ratio - rubric.full_marks_ratio).max(f64::EPSILON);
-        let share = ((rubric.zero_marks_ratio - ratio) / span).clamp(0.0, 1.0);
-        let points = (f64::from(rubric.points) * share).floor() as u32;
+    /// Points for a measured ratio under `rubric`: full at or below `full_marks_ratio`,
+    /// none at or above `zero_marks_ratio`, and in [`SPEED_BANDS`] equal steps of the log
+    /// ratio in between (rounded down).
+    pub fn scored(
+        rubric: &crate::catalog::Performance,
+        measured: &crate::judge::timing::Comparison,
+    ) -> Self {
+        let ratio = measured.ratio;
+        let (full, zero) = (rubric.full_marks_ratio.max(1e-9), rubric.zero_marks_ratio);
+        let span = (zero / full).ln().max(f64::EPSILON);
+        let share = ((zero / ratio.max(1e-9)).ln() / span).clamp(0.0, 1.0);
+        let band = (share * f64::from(SPEED_BANDS) + 1e-9).floor() as u32;
+        let points = rubric.points * band.min(SPEED_BANDS) / SPEED_BANDS;
         Self {
             bench: rubric.bench.clone(),
             ratio: Some(ratio),
+            spread: Some(measured.spread),
             points,
             max_points: rubric.points,
             message: format!(
-                "{ratio:.2}x the reference's time (full marks at {:.2}x, none at {:.2}x)",
-                rubric.full_marks_ratio, rubric.zero_marks_ratio
+                "{ratio:.2}x the reference's time (middle half of {} rounds: {:.2}x to {:.2}x; full marks at {:.2}x, none at {:.2}x)",
+                measured.rounds,
+                measured.spread.0,
+                measured.spread.1,
+                rubric.full_marks_ratio,
+                rubric.zero_marks_ratio
             ),
         }
     }
@@ -80,6 +101,7 @@ impl Performance {
         Self {
             bench: rubric.bench.clone(),
             ratio: None,
+            spread: None,
             points: 0,
             max_points: rubric.points,
             message,
@@ -227,24 +249,41 @@ mod tests {
     }
 
     #[test]
-    fn performance_is_linear_between_the_manifest_ratios() {
+    fn performance_comes_in_bands_of_the_log_ratio() {
         let rubric = crate::catalog::Performance {
             bench: "b".into(),
             points: 10,
             full_marks_ratio: 1.25,
             zero_marks_ratio: 4.0,
         };
-        let points = |ratio| Performance::scored(&rubric, ratio).points;
+        let points = |ratio| {
+            let measured = crate::judge::timing::Comparison {
+                candidate_ns: 0.0,
+                reference_ns: 0.0,
+                ratio,
+                spread: (ratio, ratio),
+                rounds: 1,
+            };
+            Performance::scored(&rubric, &measured).points
+        };
+        // Around the geometric middle of 1.25 and 4.0 (2.236): two of five bands.
         assert_eq!(
             (
                 points(0.5),
                 points(1.25),
-                points(2.625),
+                points(2.2),
+                points(2.3),
                 points(4.0),
                 points(9.0)
             ),
-            (10, 10, 5, 0, 0)
+            (10, 10, 4, 4, 0, 0)
         );
+        // A band spans a factor of (4.0 / 1.25)^(1/5) = 1.26: a ratio measured 10% apart
+        // either way stays in its band or the next, never two away.
+        for k in 0..100 {
+            let ratio = 1.0 + f64::from(k) * 0.04;
+            assert!(points(ratio).abs_diff(points(ratio * 1.1)) <= 2, "{ratio}");
+        }
     }
 
     #[test]

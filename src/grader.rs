@@ -396,7 +396,7 @@ fn performance(
     );
     activity.finish();
     Ok(match measured? {
-        BenchOutcome::Measured { ratio, .. } => Some(Performance::scored(rubric, ratio)),
+        BenchOutcome::Measured(measured) => Some(Performance::scored(rubric, &measured)),
         BenchOutcome::Failed(why) if why.contains("has no benchmark") => None,
         BenchOutcome::Failed(why) => Some(Performance::unscored(
             rubric,

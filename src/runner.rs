@@ -1,22 +1,20 @@
-//! The CLI's side of the boundary: builds a runner executable, starts it as a child
-//! process under limits, and turns what arrives on the protocol pipe into one verdict
-//! per expected property. Nothing the child says is trusted beyond its well-formed
-//! records; everything missing gets the status of how the child ended.
+//! The CLI's side of the boundary: builds the call server executables, and judges an
+//! implementation by starting one under limits ([`crate::judge`]). Every status comes from
+//! what the judge observes; nothing the server writes is a verdict.
 
-pub mod capture;
-
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use wait_timeout::ChildExt;
 
 use crate::feedback::Activity;
-use crate::protocol::{EXIT_CPU_LIMIT, EXIT_SIGNAL_BASE, Message, Outcome, PROTOCOL_VERSION};
+use crate::judge::session::{Launch, Session};
+use crate::judge::timing::Comparison;
+use crate::judge::{self, Server};
 use crate::sandbox::Limits;
 
 /// How one property ended, as the CLI decides it.
@@ -89,23 +87,26 @@ pub enum RunnerError {
         "failed to build the grading harness (not the submission's fault; does `mldrill check --impl reference` build?):\n{0}"
     )]
     Harness(String),
-    #[error("failed to start the runner {path}: {source}")]
-    Spawn {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(
+        "LIBTORCH={0} has no lib/libtorch_cpu.so; point LIBTORCH at a libtorch folder, or unset it and run `make setup`"
+    )]
+    BadLibtorch(PathBuf),
+    #[error("failed to start the runner {path}: {why}")]
+    Spawn { path: PathBuf, why: String },
 }
 
-/// One request to the runner.
+/// One request to the judge.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
     pub exercise: &'a str,
+    /// `candidate` for a candidate's runner; `reference` or `mutant:<Flaw>` for the
+    /// references' runner.
     pub implementation: &'a str,
     pub properties: &'a [String],
     pub seed: u64,
     pub cases: u32,
     pub limits: Limits,
+    /// The most one property may take.
     pub wall_clock: Duration,
 }
 
@@ -122,19 +123,17 @@ pub const CANDIDATE_BUILD_TIME_LIMIT: Duration = Duration::from_secs(5 * 60);
 /// macro-expansion bomb.
 pub const CANDIDATE_BUILD_MEMORY_MIB: u64 = 4096;
 
-/// Most bytes of the runner's own output (what candidate code prints) kept for reports.
-pub const OUTPUT_CAP: usize = 64 * 1024;
-/// Most bytes accepted on the protocol pipe before the runner is stopped as broken.
-const PROTOCOL_CAP: usize = 8 * 1024 * 1024;
+pub use crate::judge::session::OUTPUT_CAP;
 
 /// The supervisor's package and executable: it starts every runner (see its crate).
 const SUPERVISOR: &str = "mldrill-supervisor";
 
-/// A built runner executable, and the supervisor that starts it.
-#[derive(Debug, Clone)]
+/// A built runner executable, the supervisor that starts it, and the call server kept
+/// running between requests.
 pub struct Runner {
     pub executable: PathBuf,
     pub supervisor: PathBuf,
+    server: Server,
 }
 
 /// What `cargo build` of the runner came to.
@@ -149,7 +148,8 @@ pub enum Build {
 pub enum Binary {
     /// `mldrill-runner-<id>`: exercise `<id>` with its candidate crate.
     Candidate(String),
-    /// `mldrill-runner-reference`: every exercise's reference, no candidate crate.
+    /// `mldrill-runner-reference`: every exercise's reference and mutants, no candidate
+    /// crate (trusted code, served the same way so that it is judged the same way).
     References,
 }
 
@@ -164,9 +164,13 @@ impl Binary {
     /// Cargo's arguments that select it, with the supervisor it runs under: its bin, and
     /// the feature that links the candidate.
     fn cargo_args(&self) -> Vec<String> {
+        let package = match self {
+            Binary::Candidate(_) => "mldrill-runner",
+            Binary::References => "mldrill",
+        };
         let mut args = vec![
             "--package".to_owned(),
-            "mldrill-runner".to_owned(),
+            package.to_owned(),
             "--bin".to_owned(),
             self.name(),
             "--package".to_owned(),
@@ -223,7 +227,11 @@ impl Runner {
     pub fn build(plan: &BuildPlan) -> Result<Build, RunnerError> {
         let (workspace, quiet) = (plan.workspace, plan.quiet);
         let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        if std::env::var_os("LIBTORCH").is_none() {
+        if let Some(libtorch) = std::env::var_os("LIBTORCH").map(PathBuf::from) {
+            if !libtorch.join("lib").join("libtorch_cpu.so").is_file() {
+                return Err(RunnerError::BadLibtorch(libtorch));
+            }
+        } else {
             // Exactly the value `.cargo/config.toml` gives a build in `home`: any other
             // spelling of the same folder would make cargo rebuild libtorch's crates.
             let link = plan.home.join(".libtorch");
@@ -265,20 +273,51 @@ impl Runner {
             );
         }
         let stderr = child.stderr.take().expect("stderr is piped");
-        let activity = Activity::start(
-            quiet,
-            "building the runner (the first build takes a few minutes)",
-        );
-        let shown = activity.clone();
+        // The spinner shows only when cargo compiles something: a build with nothing to
+        // do (the usual check after an edit) says nothing.
         let log = thread::spawn(move || {
             let mut log = String::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let trimmed = line.trim_start();
-                if trimmed.starts_with("Compiling") || trimmed.starts_with("Finished") {
-                    shown.detail(&line);
+            let mut activity: Option<Activity> = None;
+            let mut reader = BufReader::new(stderr);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                // Lines are capped as they are read, and so is the log: a flood of compiler
+                // errors cannot grow this process.
+                match std::io::Read::take(&mut reader, 64 * 1024).read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
                 }
-                log.push_str(&line);
-                log.push('\n');
+                let trimmed = line.trim();
+                if trimmed.starts_with("Compiling") {
+                    activity
+                        .get_or_insert_with(|| {
+                            Activity::start(
+                                quiet,
+                                "building the runner (a first build takes a few minutes)",
+                            )
+                        })
+                        .detail(trimmed);
+                    continue;
+                }
+                if trimmed.starts_with("Finished") {
+                    continue;
+                }
+                if log.len() < OUTPUT_CAP {
+                    log.push_str(&line);
+                }
+            }
+            if let Some(activity) = activity {
+                activity.finish();
+            }
+            let mut log = log;
+            if log.len() > OUTPUT_CAP {
+                let mut cut = OUTPUT_CAP;
+                while !log.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                log.truncate(cut);
+                log.push_str("\n[... more compiler output dropped ...]\n");
             }
             log
         });
@@ -289,14 +328,13 @@ impl Runner {
                 nix::sys::signal::Signal::SIGKILL,
             );
             let _ = child.wait();
-            activity.finish();
+            let _ = log.join();
             return Ok(Build::Failed(format!(
                 "the build did not finish within {} s",
                 plan.time_limit.as_secs()
             )));
         };
         let log = log.join().unwrap_or_default();
-        activity.finish();
         if !status.success() {
             return Ok(Build::Failed(compiler_errors(&log)));
         }
@@ -308,46 +346,88 @@ impl Runner {
         Ok(Build::Ready(Runner {
             executable: target.join("release").join(plan.binary.name()),
             supervisor: target.join("release").join(SUPERVISOR),
+            server: Server::default(),
         }))
     }
 
-    /// Runs the requested properties in one child and returns a verdict for each, in
-    /// request order. Never fails on what the child does; only on failing to start it.
+    /// Judges the requested properties against this runner's implementation and returns
+    /// a verdict for each, in request order. Fails only when no runner could be started.
     pub fn run(&self, request: &Request) -> Result<Run, RunnerError> {
-        let mut args = vec![
-            "--implementation".to_owned(),
-            request.implementation.to_owned(),
-        ];
-        args.extend([
-            "--seed".to_owned(),
-            request.seed.to_string(),
-            "--cases".to_owned(),
-            request.cases.to_string(),
-        ]);
-        for property in request.properties {
-            args.extend(["--property".to_owned(), property.clone()]);
-        }
-        let (records, ending, output) =
-            self.converse(request.exercise, &args, &request.limits, request.wall_clock)?;
-        let sandbox = match &records {
-            Ok((messages, _)) => messages
-                .iter()
-                .find_map(|m| match m {
-                    Message::Hello { sandbox, .. } => Some(sandbox.clone()),
-                    _ => None,
-                })
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
+        let exercise = self.exercise(request.exercise)?;
+        let launch = self.launch(
+            &self.executable,
+            request.exercise,
+            request.implementation,
+            request.limits,
+        );
+        let judged = judge::judge(
+            exercise,
+            &self.server,
+            &launch,
+            request.properties,
+            request.seed,
+            request.cases,
+            request.wall_clock,
+        )
+        .map_err(|why| RunnerError::Spawn {
+            path: self.executable.clone(),
+            why,
+        })?;
         Ok(Run {
-            verdicts: verdicts(request, records, &ending),
-            output,
-            sandbox,
+            verdicts: judged.verdicts,
+            output: judged.output,
+            sandbox: judged.sandbox,
         })
     }
 
-    /// Times the candidate against the reference on `bench`, on inputs derived from
-    /// `seed`, in one runner under the same limits as the properties.
+    fn exercise(&self, id: &str) -> Result<&'static dyn crate::exercises::Judged, RunnerError> {
+        crate::exercises::find(id).ok_or_else(|| RunnerError::Spawn {
+            path: self.executable.clone(),
+            why: format!("this build knows no exercise {id}"),
+        })
+    }
+
+    fn launch<'a>(
+        &'a self,
+        executable: &'a Path,
+        exercise: &'a str,
+        implementation: &str,
+        limits: Limits,
+    ) -> Launch<'a> {
+        let args = if executable.file_name() == Some(Binary::References.name().as_ref()) {
+            vec![
+                "--exercise".to_owned(),
+                exercise.to_owned(),
+                "--implementation".to_owned(),
+                implementation.to_owned(),
+            ]
+        } else {
+            Vec::new()
+        };
+        Launch {
+            supervisor: &self.supervisor,
+            executable,
+            args,
+            limits,
+            exercise,
+        }
+    }
+
+    /// The references' runner beside this one: the other side of a benchmark.
+    fn reference_executable(&self) -> Result<PathBuf, RunnerError> {
+        let path = self.executable.with_file_name(Binary::References.name());
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(RunnerError::Harness(format!(
+                "{} is missing; build it with `make build`",
+                path.display()
+            )))
+        }
+    }
+
+    /// Times this runner's implementation against the reference on `bench`, on inputs
+    /// derived from `seed`, both as call servers under `limits`, by the judge's clock.
     pub fn bench(
         &self,
         exercise: &str,
@@ -356,107 +436,38 @@ impl Runner {
         limits: &Limits,
         wall_clock: Duration,
     ) -> Result<BenchOutcome, RunnerError> {
-        let args = [
-            "--bench".to_owned(),
-            bench.to_owned(),
-            "--seed".to_owned(),
-            seed.to_string(),
-        ];
-        let (records, ending, _output) = self.converse(exercise, &args, limits, wall_clock)?;
-        let measured = records.ok().and_then(|(messages, _)| {
-            messages.into_iter().find_map(|m| match m {
-                Message::Bench {
-                    ratio: Some(ratio),
-                    candidate_ns: Some(c),
-                    reference_ns: Some(r),
-                    ..
-                } => Some(BenchOutcome::Measured {
-                    ratio,
-                    candidate_ns: c,
-                    reference_ns: r,
-                }),
-                Message::Bench {
-                    error: Some(error), ..
-                } => Some(BenchOutcome::Failed(error)),
-                _ => None,
+        let judged = self.exercise(exercise)?;
+        let Some(work) = judged.bench(bench, seed) else {
+            return Ok(BenchOutcome::Failed(format!(
+                "exercise {exercise} has no benchmark '{bench}'"
+            )));
+        };
+        let reference_exe = self.reference_executable()?;
+        let start = |exe: &Path, implementation: &str| {
+            Session::start(&self.launch(exe, exercise, implementation, *limits)).map_err(|why| {
+                RunnerError::Spawn {
+                    path: exe.to_owned(),
+                    why,
+                }
             })
-        });
-        Ok(measured.unwrap_or_else(|| {
-            BenchOutcome::Failed(format!("{}: {}", ending.status.as_str(), ending.reason))
-        }))
-    }
-
-    /// Starts the runner for `exercise` with `args` under `limits`, in its own process
-    /// group and a fresh scratch folder, and collects what it reported, how it ended and
-    /// what it printed.
-    fn converse(
-        &self,
-        exercise: &str,
-        args: &[String],
-        limits: &Limits,
-        wall_clock: Duration,
-    ) -> Result<(Records, Ending, String), RunnerError> {
-        let spawn_error = |source| RunnerError::Spawn {
-            path: self.executable.clone(),
-            source,
         };
-        let scratch = tempfile::Builder::new()
-            .prefix("mldrill-run-")
-            .tempdir()
-            .map_err(spawn_error)?;
-        let mut command = Command::new(&self.supervisor);
-        command
-            .args(["--processes", &limits.processes.to_string()])
-            .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
-            .arg("--")
-            .arg(&self.executable)
-            .args(["--exercise", exercise])
-            .args(args)
-            .args(["--memory-mib", &limits.memory_mib.to_string()])
-            .args(["--address-space-mib", &limits.address_space_mib.to_string()])
-            .args(["--cpu-seconds", &limits.cpu_seconds.to_string()])
-            .arg("--data-cache")
-            .arg(crate::backdoor::cache::default_dir())
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .current_dir(scratch.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // Its own process group: a timeout or the end of the run kills everything in it.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let started = Instant::now();
-        let mut child = command.spawn().map_err(spawn_error)?;
-        let captured = capture::capture(&mut child, wall_clock, PROTOCOL_CAP, OUTPUT_CAP);
-        let records = if captured.protocol_overflow {
-            Err("the runner sent more than the protocol allows".to_owned())
-        } else {
-            read_protocol(&captured.protocol[..])
-        };
-        let ending = Ending::classify(
-            captured.timed_out,
-            captured.status,
-            &captured.output.tail_text(),
-            started.elapsed(),
-        );
-        let mut output = captured.output.render();
-        if captured.abandoned {
-            output.push_str(
-                "\n[mldrill: a process the runner started still held its output; it was no longer read]\n",
-            );
-        }
-        Ok((records, ending, output))
+        let candidate = start(&self.executable, "candidate")?;
+        let reference = start(&reference_exe, "reference")?;
+        candidate.set_limit(wall_clock);
+        reference.set_limit(wall_clock);
+        Ok(
+            match judge::quietly(|| crate::judge::timing::compare(&candidate, &reference, &work)) {
+                Ok(comparison) => BenchOutcome::Measured(comparison),
+                Err(why) => BenchOutcome::Failed(why),
+            },
+        )
     }
 }
 
 /// What timing the candidate against the reference came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BenchOutcome {
-    Measured {
-        ratio: f64,
-        candidate_ns: f64,
-        reference_ns: f64,
-    },
+    Measured(Comparison),
     Failed(String),
 }
 
@@ -471,317 +482,4 @@ fn compiler_errors(log: &str) -> String {
     let mut text = relevant.join("\n");
     text.truncate(OUTPUT_CAP);
     text
-}
-
-/// The protocol's records, or why the stream was not a well-formed conversation.
-type Records = Result<(Vec<Message>, bool), String>;
-
-fn read_protocol(stdout: &[u8]) -> Records {
-    let mut messages = Vec::new();
-    let mut done = false;
-    let mut read = 0usize;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| format!("unreadable protocol stream: {e}"))?;
-        read += line.len() + 1;
-        if read > PROTOCOL_CAP {
-            return Err("the runner sent more than the protocol allows".into());
-        }
-        let message =
-            Message::from_line(&line).map_err(|e| format!("malformed protocol line ({e})"))?;
-        if done {
-            return Err("the runner kept talking after `done`".into());
-        }
-        match &message {
-            Message::Hello { protocol, .. } if messages.is_empty() => {
-                if *protocol != PROTOCOL_VERSION {
-                    return Err(format!(
-                        "runner speaks protocol {protocol}, this mldrill speaks {PROTOCOL_VERSION}; rebuild with `make build`"
-                    ));
-                }
-            }
-            Message::Hello { .. } => return Err("a second hello".into()),
-            _ if messages.is_empty() => return Err("the runner did not start with hello".into()),
-            Message::Done {} => done = true,
-            Message::Result { .. } | Message::Bench { .. } => {}
-        }
-        messages.push(message);
-    }
-    Ok((messages, done))
-}
-
-/// How the child process ended, as far as the status of unreported properties goes.
-struct Ending {
-    status: Status,
-    reason: String,
-}
-
-impl Ending {
-    /// How the runner ended: `exit` is the supervisor's status, which carries the
-    /// runner's ending (`mldrill_supervisor`); `tail` is the end of its output.
-    fn classify(timed_out: bool, exit: Option<ExitStatus>, tail: &str, elapsed: Duration) -> Self {
-        use std::os::unix::process::ExitStatusExt;
-        let code = exit.and_then(|s| s.code());
-        let signal = exit.and_then(|s| s.signal()).or_else(|| {
-            code.filter(|c| (EXIT_SIGNAL_BASE + 1..EXIT_SIGNAL_BASE + 65).contains(c))
-                .map(|c| c - EXIT_SIGNAL_BASE)
-        });
-        let (status, reason) = match exit {
-            _ if timed_out => (
-                Status::Timeout,
-                format!(
-                    "stopped after the wall-clock limit of {:.0} s",
-                    elapsed.as_secs_f64()
-                ),
-            ),
-            _ if code == Some(EXIT_CPU_LIMIT) || signal == Some(24) => {
-                (Status::Timeout, "stopped at the CPU-time limit".to_owned())
-            }
-            Some(_) if out_of_memory(tail, signal) => (
-                Status::Memory,
-                "ran out of memory under the memory limit".to_owned(),
-            ),
-            Some(_) if signal == Some(11) && tail.contains("overflowed its stack") => {
-                (Status::Crashed, "stack overflow".to_owned())
-            }
-            Some(_) if signal.is_some() => (
-                Status::Crashed,
-                format!("killed by signal {}", signal.unwrap_or(0)),
-            ),
-            Some(s) if s.success() => (
-                Status::Crashed,
-                "exited before reporting every property".to_owned(),
-            ),
-            Some(s) => (
-                Status::Crashed,
-                format!(
-                    "exited with code {} before reporting every property",
-                    s.code().unwrap_or(-1)
-                ),
-            ),
-            None => (
-                Status::Crashed,
-                "ended in a way the OS did not report".to_owned(),
-            ),
-        };
-        Self { status, reason }
-    }
-}
-
-/// A process that died of an abort (SIGABRT; SIGSEGV when the runner is a PID
-/// namespace's init, which cannot be killed by a signal it raises itself) right after
-/// printing Rust's or C++'s allocation-failure message as its last words. Printing that
-/// line and then crashing is indistinguishable, and fails all the same.
-fn out_of_memory(tail: &str, signal: Option<i32>) -> bool {
-    if !matches!(signal, Some(6 | 11)) {
-        return false;
-    }
-    let mut last = tail
-        .lines()
-        .rev()
-        .filter(|l| !l.trim().is_empty())
-        // Rust's allocation-failure hook ends with this note when no backtrace is asked for.
-        .skip_while(|l| l.starts_with("note: run with `RUST_BACKTRACE=1`"))
-        .take(3)
-        .peekable();
-    let rust = last.peek().is_some_and(|l| {
-        l.starts_with("memory allocation of ") && l.trim_end().ends_with("failed")
-    });
-    rust || last.any(|l| l.contains("std::bad_alloc"))
-}
-
-/// One verdict per requested property: its record when a well-formed one arrived, the
-/// child's ending otherwise.
-fn verdicts(request: &Request, records: Records, ending: &Ending) -> Vec<Verdict> {
-    let mut reported: BTreeMap<String, Verdict> = BTreeMap::new();
-    let broken = match records {
-        Ok((messages, _done)) => {
-            let mut duplicate = None;
-            for message in messages {
-                if let Message::Result {
-                    property,
-                    outcome,
-                    message,
-                    counterexample,
-                } = message
-                {
-                    if !request.properties.contains(&property) {
-                        continue;
-                    }
-                    let status = match outcome {
-                        Outcome::Pass => Status::Pass,
-                        Outcome::Fail => Status::Fail,
-                        Outcome::NotImplemented => Status::NotImplemented,
-                        Outcome::Memory => Status::Memory,
-                    };
-                    let verdict = Verdict {
-                        property: property.clone(),
-                        status,
-                        message,
-                        counterexample,
-                    };
-                    if reported.insert(property.clone(), verdict).is_some() {
-                        duplicate = Some(property);
-                    }
-                }
-            }
-            duplicate.map(|p| format!("the runner reported {p} twice"))
-        }
-        Err(why) => Some(why),
-    };
-    if let Some(why) = broken {
-        // A broken conversation discredits every record in it.
-        return request
-            .properties
-            .iter()
-            .map(|p| Verdict {
-                property: p.clone(),
-                status: Status::Crashed,
-                message: Some(why.clone()),
-                counterexample: None,
-            })
-            .collect();
-    }
-    request
-        .properties
-        .iter()
-        .map(|p| {
-            reported.remove(p).unwrap_or_else(|| Verdict {
-                property: p.clone(),
-                status: ending.status,
-                message: Some(ending.reason.clone()),
-                counterexample: None,
-            })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(properties: &[String]) -> Request<'_> {
-        Request {
-            exercise: "dataloader",
-            implementation: "candidate",
-            properties,
-            seed: 1,
-            cases: 1,
-            limits: Limits::default(),
-            wall_clock: Duration::from_secs(1),
-        }
-    }
-
-    fn ids() -> Vec<String> {
-        vec!["t/a".into(), "t/b".into()]
-    }
-
-    fn hello(protocol: u32) -> String {
-        Message::Hello {
-            protocol,
-            exercise: "dataloader".into(),
-            implementation: "candidate".into(),
-            sandbox: vec![],
-        }
-        .to_line()
-    }
-
-    fn result(property: &str, outcome: Outcome) -> String {
-        Message::Result {
-            property: property.into(),
-            outcome,
-            message: None,
-            counterexample: None,
-        }
-        .to_line()
-    }
-
-    fn judge(stream: &str, ending: Status) -> Vec<Status> {
-        let ids = ids();
-        let ending = Ending {
-            status: ending,
-            reason: "ended".into(),
-        };
-        verdicts(&request(&ids), read_protocol(stream.as_bytes()), &ending)
-            .into_iter()
-            .map(|v| v.status)
-            .collect()
-    }
-
-    #[test]
-    fn reported_properties_keep_their_outcome_and_missing_ones_get_the_ending() {
-        let stream = hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass);
-        assert_eq!(
-            judge(&stream, Status::Timeout),
-            [Status::Pass, Status::Timeout]
-        );
-    }
-
-    #[test]
-    fn a_complete_conversation_is_taken_as_is() {
-        let stream = hello(PROTOCOL_VERSION)
-            + &result("t/a", Outcome::NotImplemented)
-            + &result("t/b", Outcome::Fail)
-            + &Message::Done {}.to_line();
-        assert_eq!(
-            judge(&stream, Status::Crashed),
-            [Status::NotImplemented, Status::Fail]
-        );
-    }
-
-    #[test]
-    fn a_broken_conversation_discredits_every_record() {
-        let duplicate =
-            hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass) + &result("t/a", Outcome::Pass);
-        let garbage = hello(PROTOCOL_VERSION) + &result("t/a", Outcome::Pass) + "PASSED t/b\n";
-        let no_hello = result("t/a", Outcome::Pass);
-        let old_protocol = hello(PROTOCOL_VERSION + 1) + &result("t/a", Outcome::Pass);
-        let after_done =
-            hello(PROTOCOL_VERSION) + &Message::Done {}.to_line() + &result("t/a", Outcome::Pass);
-        for stream in [duplicate, garbage, no_hello, old_protocol, after_done] {
-            assert_eq!(
-                judge(&stream, Status::Pass),
-                [Status::Crashed, Status::Crashed],
-                "{stream}"
-            );
-        }
-    }
-
-    fn ending(exit: ExitStatus, tail: &str) -> Status {
-        Ending::classify(false, Some(exit), tail, Duration::from_secs(1)).status
-    }
-
-    #[test]
-    fn the_supervisors_exit_code_carries_the_runners_ending() {
-        use std::os::unix::process::ExitStatusExt;
-        let code = |c: i32| ExitStatus::from_raw(c << 8);
-        let oom = "lots of output\nmemory allocation of 268435456 bytes failed\n\
-                   note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
-        assert_eq!(ending(code(EXIT_CPU_LIMIT), ""), Status::Timeout);
-        assert_eq!(ending(code(EXIT_SIGNAL_BASE + 6), oom), Status::Memory);
-        assert_eq!(ending(code(EXIT_SIGNAL_BASE + 11), oom), Status::Memory);
-        assert_eq!(ending(ExitStatus::from_raw(6), oom), Status::Memory);
-        assert_eq!(
-            ending(
-                code(EXIT_SIGNAL_BASE + 11),
-                "thread 'x' has overflowed its stack\n"
-            ),
-            Status::Crashed
-        );
-        assert_eq!(ending(code(0), ""), Status::Crashed);
-    }
-
-    #[test]
-    fn memory_is_read_from_the_last_words_only() {
-        use std::os::unix::process::ExitStatusExt;
-        let abort = ExitStatus::from_raw((EXIT_SIGNAL_BASE + 6) << 8);
-        // The message early on, then a plain crash: not memory.
-        let early = "memory allocation of 8 bytes failed\nthen a panic inside a panic\naborting\n";
-        assert_eq!(ending(abort, early), Status::Crashed);
-        // The message as the last words of a clean exit: not memory either.
-        let exited = ExitStatus::from_raw(1 << 8);
-        assert_eq!(
-            ending(exited, "memory allocation of 8 bytes failed\n"),
-            Status::Crashed
-        );
-    }
 }

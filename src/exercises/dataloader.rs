@@ -1,21 +1,38 @@
-//! The dataloader exercise bound for the runner: its suite, reference, mutants, and the
-//! `collate` benchmark workload.
+//! The dataloader exercise bound for the judge: its suite, reference, mutants, and the
+//! `collate` benchmark.
 
-use std::any::Any;
+use std::rc::Rc;
 
-use mldrill_spec::dataloader::{Batch, DataLoader, LoaderError};
+use mldrill_runner::Transport;
+use mldrill_runner::dataloader::{
+    Call, Remote, Reply, Server, TensorArg, decode_reply_bytes, encode_call,
+};
+use mldrill_runner::server::Service;
+use mldrill_runner::wire::WireTensor;
+use mldrill_spec::dataloader::DataLoader;
+use tch::Tensor;
 
-use crate::child::BoundSuite;
+use crate::judge::timing::Bench;
 use crate::mutants::dataloader::{Flaw, Mutant};
 use crate::reference::dataloader::Reference;
 use crate::suite::{Failure, dataloader};
-use crate::timing::Workload;
 
-/// The dataloader suite, with the candidate the runner was linked against.
-pub struct Dataloader<C: DataLoader + 'static>(pub C);
+pub struct Dataloader;
 
-impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
-    fn exercise(&self) -> &'static str {
+fn run(
+    imp: &(dyn DataLoader + 'static),
+    property: &str,
+    seed: u64,
+    cases: u32,
+) -> Option<Result<(), Failure>> {
+    let property = dataloader::properties()
+        .into_iter()
+        .find(|p| p.id == property)?;
+    Some(property.run(imp, seed, cases))
+}
+
+impl super::Judged for Dataloader {
+    fn id(&self) -> &'static str {
         "dataloader"
     }
 
@@ -23,73 +40,113 @@ impl<C: DataLoader + 'static> BoundSuite for Dataloader<C> {
         dataloader::properties().iter().map(|p| p.id).collect()
     }
 
-    fn run(
+    fn invariant_ids(&self) -> Vec<&'static str> {
+        dataloader::invariant::properties()
+            .iter()
+            .map(|p| p.id)
+            .collect()
+    }
+
+    fn run_remote(
+        &self,
+        property: &str,
+        transport: Rc<dyn Transport>,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>> {
+        run(&Remote::new(transport), property, seed, cases)
+    }
+
+    fn run_local(
         &self,
         implementation: &str,
         property: &str,
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>> {
-        let mutant;
-        let imp: &dyn DataLoader = match implementation {
-            "candidate" => &self.0,
-            "reference" => &Reference,
-            other => {
-                let flaw = crate::mutants::flaw_named(&Flaw::ALL, other)?;
-                mutant = Mutant(flaw);
-                &mutant
-            }
-        };
-        let property = dataloader::properties()
-            .into_iter()
-            .find(|p| p.id == property)?;
-        Some(property.run(imp, seed, cases))
+        match implementation {
+            "reference" => run(&Reference, property, seed, cases),
+            other => run(
+                &Mutant(crate::mutants::flaw_named(&Flaw::ALL, other)?),
+                property,
+                seed,
+                cases,
+            ),
+        }
     }
 
-    /// `collate`: gather 256 random rows of a 100,000 x 256 f32 dataset, as the criterion
-    /// bench does; eight sets of rows drawn from `seed`, taken in turn.
-    fn workload<'a>(
-        &'a self,
-        bench: &str,
-        implementation: &str,
-        seed: u64,
-    ) -> Option<Workload<'a>> {
+    fn serve(&self, implementation: &str) -> Option<Box<dyn Service>> {
+        match implementation {
+            "reference" => Some(Box::new(Server::new(Reference))),
+            other => Some(Box::new(Server::new(Mutant(crate::mutants::flaw_named(
+                &Flaw::ALL,
+                other,
+            )?)))),
+        }
+    }
+
+    /// `collate`: gather 256 random rows of a 100,000 x 256 f32 dataset (stored in the
+    /// server once), as the criterion bench does; eight sets of rows drawn from `seed`,
+    /// taken in turn. Gathered rows are copies: the result must equal the rows exactly.
+    fn bench(&self, bench: &str, seed: u64) -> Option<Bench> {
         const ROWS: i64 = 100_000;
         const FEATURES: i64 = 256;
         const INPUTS: u64 = 8;
-        let imp: &'a dyn DataLoader = match (bench, implementation) {
-            ("collate", "candidate") => &self.0,
-            ("collate", "reference") => &Reference,
-            _ => return None,
-        };
-        let features = tch::Tensor::arange(ROWS * FEATURES, (tch::Kind::Float, tch::Device::Cpu))
+        if bench != "collate" {
+            return None;
+        }
+        let features = Tensor::arange(ROWS * FEATURES, (tch::Kind::Float, tch::Device::Cpu))
             .reshape([ROWS, FEATURES]);
-        let labels = tch::Tensor::arange(ROWS, (tch::Kind::Int64, tch::Device::Cpu));
+        let labels = Tensor::arange(ROWS, (tch::Kind::Int64, tch::Device::Cpu));
         let rows: Vec<Vec<usize>> = (0..INPUTS)
             .map(|k| Reference.epoch_permutation(ROWS as usize, seed, k)[..256].to_vec())
             .collect();
-        Some(Workload {
-            inputs: rows.len(),
-            call: Box::new(move |input| Box::new(imp.collate(&features, &labels, &rows[input]))),
-            agrees: same_batch,
+        let expected: Vec<(Tensor, Tensor)> = rows
+            .iter()
+            .map(|r| {
+                let index = Tensor::from_slice(&r.iter().map(|&i| i as i64).collect::<Vec<_>>());
+                (
+                    features.index_select(0, &index),
+                    labels.index_select(0, &index),
+                )
+            })
+            .collect();
+        let store = |handle, t: &Tensor| {
+            encode_call(&Call::Store {
+                handle,
+                tensor: WireTensor::from_tensor(t).expect("a float tensor encodes"),
+            })
+        };
+        Some(Bench {
+            setup: vec![store(0, &features), store(1, &labels)],
+            calls: rows
+                .iter()
+                .map(|indices| {
+                    encode_call(&Call::Collate {
+                        features: TensorArg::Stored(0),
+                        labels: TensorArg::Stored(1),
+                        indices: indices.clone(),
+                    })
+                })
+                .collect(),
+            check: Box::new(move |input, reply| match decode_reply_bytes(reply)? {
+                Reply::Batch { features, labels } => {
+                    let (f, l) = (features.to_tensor()?, labels.to_tensor()?);
+                    let (want_f, want_l) = &expected[input];
+                    if f.kind() == want_f.kind()
+                        && f.size() == want_f.size()
+                        && f.equal(want_f)
+                        && l.kind() == want_l.kind()
+                        && l.equal(want_l)
+                    {
+                        Ok(())
+                    } else {
+                        Err("the gathered rows are not the requested rows".into())
+                    }
+                }
+                Reply::Error(e) => Err(format!("it returned an error: {e}")),
+                _ => Err("the reply is not a batch".into()),
+            }),
         })
-    }
-}
-
-/// Gathered rows are copies: the candidate's batch must equal the reference's exactly.
-fn same_batch(candidate: &dyn Any, reference: &dyn Any) -> Result<(), String> {
-    type Out = Result<Batch, LoaderError>;
-    match (
-        candidate.downcast_ref::<Out>(),
-        reference.downcast_ref::<Out>(),
-    ) {
-        (Some(Ok(c)), Some(Ok(r)))
-            if c.features.equal(&r.features) && c.labels.equal(&r.labels) =>
-        {
-            Ok(())
-        }
-        (Some(Ok(_)), _) => Err("the gathered rows differ from the reference's".into()),
-        (Some(Err(e)), _) => Err(format!("it returned an error: {e}")),
-        (None, _) => Err("no result".into()),
     }
 }

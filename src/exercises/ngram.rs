@@ -1,21 +1,34 @@
-//! The n-gram exercise bound for the runner: its suite, reference, mutants, and the
-//! `words` benchmark workload on a Zipf corpus.
+//! The n-gram exercise bound for the judge: its suite, reference, mutants, and the
+//! `words` benchmark on a Zipf corpus.
 
-use std::any::Any;
+use std::rc::Rc;
 
-use mldrill_spec::ngram::{Counts, NgramCounter, NgramError};
+use mldrill_runner::Transport;
+use mldrill_runner::ngram::{
+    Call, Documents, Remote, Reply, Server, decode_reply_bytes, encode_call,
+};
+use mldrill_runner::server::Service;
+use mldrill_spec::ngram::{Counts, NgramCounter};
 
-use crate::child::BoundSuite;
-use crate::mutants::ngram as ngram_mutants;
-use crate::reference::ngram as ngram_reference;
+use crate::judge::timing::Bench;
+use crate::mutants::ngram::{Flaw, Mutant};
+use crate::reference::ngram::Reference;
 use crate::suite::{Failure, ngram};
-use crate::timing::Workload;
 
-/// The n-gram suite, with the candidate the runner was linked against.
-pub struct Ngram<C: NgramCounter + 'static>(pub C);
+pub struct Ngram;
 
-impl<C: NgramCounter + 'static> BoundSuite for Ngram<C> {
-    fn exercise(&self) -> &'static str {
+fn run(
+    imp: &(dyn NgramCounter + 'static),
+    property: &str,
+    seed: u64,
+    cases: u32,
+) -> Option<Result<(), Failure>> {
+    let property = ngram::properties().into_iter().find(|p| p.id == property)?;
+    Some(property.run(imp, seed, cases))
+}
+
+impl super::Judged for Ngram {
+    fn id(&self) -> &'static str {
         "ngram"
     }
 
@@ -23,70 +36,103 @@ impl<C: NgramCounter + 'static> BoundSuite for Ngram<C> {
         ngram::properties().iter().map(|p| p.id).collect()
     }
 
-    fn run(
+    fn invariant_ids(&self) -> Vec<&'static str> {
+        ngram::invariant::properties()
+            .iter()
+            .map(|p| p.id)
+            .collect()
+    }
+
+    fn run_remote(
+        &self,
+        property: &str,
+        transport: Rc<dyn Transport>,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>> {
+        run(&Remote::new(transport), property, seed, cases)
+    }
+
+    fn run_local(
         &self,
         implementation: &str,
         property: &str,
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>> {
-        let mutant;
-        let imp: &dyn NgramCounter = match implementation {
-            "candidate" => &self.0,
-            "reference" => &ngram_reference::Reference,
-            other => {
-                let flaw = crate::mutants::flaw_named(&ngram_mutants::Flaw::ALL, other)?;
-                mutant = ngram_mutants::Mutant(flaw);
-                &mutant
-            }
-        };
-        let property = ngram::properties().into_iter().find(|p| p.id == property)?;
-        Some(property.run(imp, seed, cases))
+        match implementation {
+            "reference" => run(&Reference, property, seed, cases),
+            other => run(
+                &Mutant(crate::mutants::flaw_named(&Flaw::ALL, other)?),
+                property,
+                seed,
+                cases,
+            ),
+        }
     }
 
-    /// `words`: orders 1 to 3 of 2,000 documents of Zipf-drawn words (about 65,000 tokens),
-    /// a small cut of the criterion bench's corpus shape; four corpora drawn from `seed`,
-    /// taken in turn.
-    fn workload<'a>(
-        &'a self,
-        bench: &str,
-        implementation: &str,
-        seed: u64,
-    ) -> Option<Workload<'a>> {
-        let imp: &'a dyn NgramCounter = match (bench, implementation) {
-            ("words", "candidate") => &self.0,
-            ("words", "reference") => &ngram_reference::Reference,
-            _ => return None,
-        };
+    fn serve(&self, implementation: &str) -> Option<Box<dyn Service>> {
+        match implementation {
+            "reference" => Some(Box::new(Server::new(Reference))),
+            other => Some(Box::new(Server::new(Mutant(crate::mutants::flaw_named(
+                &Flaw::ALL,
+                other,
+            )?)))),
+        }
+    }
+
+    /// `words`: orders 1 to 3 of 2,000 documents of Zipf-drawn words (about 65,000
+    /// tokens), a small cut of the criterion bench's corpus shape; four corpora drawn
+    /// from `seed`, stored in the server once and taken in turn. Counts are unique: the
+    /// result must equal the true counts.
+    fn bench(&self, bench: &str, seed: u64) -> Option<Bench> {
+        if bench != "words" {
+            return None;
+        }
         let corpora: Vec<Vec<String>> = (0..4u64)
             .map(|k| zipf_documents(2_000, 5_000, seed.wrapping_add(k)))
             .collect();
-        Some(Workload {
-            inputs: corpora.len(),
-            call: Box::new(move |input| {
-                let docs: Vec<&str> = corpora[input].iter().map(String::as_str).collect();
-                Box::new(imp.word_ngrams(&docs, 1, 3))
+        let expected: Vec<Counts> = corpora
+            .iter()
+            .map(|docs| {
+                let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+                Reference
+                    .word_ngrams(&docs, 1, 3)
+                    .expect("orders 1 to 3 are valid")
+            })
+            .collect();
+        let setup = corpora
+            .iter()
+            .enumerate()
+            .map(|(handle, documents)| {
+                encode_call(&Call::Store {
+                    handle: handle as u32,
+                    documents: documents.clone(),
+                })
+            })
+            .collect();
+        Some(Bench {
+            setup,
+            calls: (0..corpora.len() as u32)
+                .map(|handle| {
+                    encode_call(&Call::WordNgrams {
+                        documents: Documents::Stored(handle),
+                        min_n: 1,
+                        max_n: 3,
+                    })
+                })
+                .collect(),
+            check: Box::new(move |input, reply| match decode_reply_bytes(reply)? {
+                Reply::Counts(c) if c == expected[input] => Ok(()),
+                Reply::Counts(c) => Err(format!(
+                    "{} distinct n-grams where there are {}, or other counts",
+                    c.len(),
+                    expected[input].len()
+                )),
+                Reply::Error(e) => Err(format!("it returned an error: {e}")),
+                _ => Err("the reply is not n-gram counts".into()),
             }),
-            agrees: same_counts,
         })
-    }
-}
-
-/// Counts are unique: the candidate's must equal the reference's.
-fn same_counts(candidate: &dyn Any, reference: &dyn Any) -> Result<(), String> {
-    type Out = Result<Counts, NgramError>;
-    match (
-        candidate.downcast_ref::<Out>(),
-        reference.downcast_ref::<Out>(),
-    ) {
-        (Some(Ok(c)), Some(Ok(r))) if c == r => Ok(()),
-        (Some(Ok(c)), Some(Ok(r))) => Err(format!(
-            "{} distinct n-grams where the reference counts {}, or other counts",
-            c.len(),
-            r.len()
-        )),
-        (Some(Err(e)), _) => Err(format!("it returned an error: {e}")),
-        _ => Err("no result".into()),
     }
 }
 

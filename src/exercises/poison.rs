@@ -1,26 +1,41 @@
-//! The poison exercise bound for the runner: its suite, reference, mutants, the trained
-//! backdoor scenario loaded before the sandbox closes the filesystem, and the `detect`
-//! benchmark workload.
+//! The poison exercise bound for the judge: its suite, reference, mutants, and the
+//! `detect` benchmark, whose timed results are graded by the task's own measures (recall
+//! of the planted poison within the removal budget), never by agreement with the
+//! reference's flags: other correct detectors flag other samples.
 
-use std::path::Path;
+use std::rc::Rc;
 
-use std::any::Any;
+use mldrill_runner::Transport;
+use mldrill_runner::poison::{Call, Data, Remote, Reply, Server, decode_reply_bytes, encode_call};
+use mldrill_runner::server::Service;
+use mldrill_runner::wire::WireMatrix;
+use mldrill_spec::poison::{PoisonDetector, removal_budget};
 
-use mldrill_spec::poison::{PoisonDetector, PoisonError};
-
-use crate::backdoor::Scenario;
-use crate::child::BoundSuite;
+use crate::judge::timing::Bench;
 use crate::mutants::poison::{Flaw, Mutant};
 use crate::reference::poison::Reference;
-use crate::suite::poison::invariant::Planted;
+use crate::suite::poison::invariant::{Dataset, Planted};
 use crate::suite::{Failure, poison};
-use crate::timing::Workload;
 
-/// The poison suite, with the candidate the runner was linked against.
-pub struct Poison<C: PoisonDetector + 'static>(pub C);
+/// The share of the planted poison a timed detection must find.
+pub const BENCH_RECALL: f64 = 0.9;
 
-impl<C: PoisonDetector + 'static> BoundSuite for Poison<C> {
-    fn exercise(&self) -> &'static str {
+pub struct Poison;
+
+fn run(
+    imp: &(dyn PoisonDetector + 'static),
+    property: &str,
+    seed: u64,
+    cases: u32,
+) -> Option<Result<(), Failure>> {
+    let property = poison::properties()
+        .into_iter()
+        .find(|p| p.id == property)?;
+    Some(property.run(imp, seed, cases))
+}
+
+impl super::Judged for Poison {
+    fn id(&self) -> &'static str {
         "poison"
     }
 
@@ -28,89 +43,133 @@ impl<C: PoisonDetector + 'static> BoundSuite for Poison<C> {
         poison::properties().iter().map(|p| p.id).collect()
     }
 
-    /// Loads (or trains and caches) the backdoor scenario of this seed while the runner
-    /// can still read and write the cache folder; the end-to-end properties then find it
-    /// in memory.
-    fn prepare(&self, properties: &[String], seed: u64, data_cache: Option<&Path>) {
-        if properties.iter().any(|p| p.starts_with("end_to_end/")) {
-            Scenario::for_run(seed, data_cache);
-        }
+    fn invariant_ids(&self) -> Vec<&'static str> {
+        poison::invariant::properties()
+            .iter()
+            .map(|p| p.id)
+            .collect()
     }
 
-    fn run(
+    fn run_remote(
+        &self,
+        property: &str,
+        transport: Rc<dyn Transport>,
+        seed: u64,
+        cases: u32,
+    ) -> Option<Result<(), Failure>> {
+        run(&Remote::new(transport), property, seed, cases)
+    }
+
+    fn run_local(
         &self,
         implementation: &str,
         property: &str,
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>> {
-        let mutant;
-        let imp: &dyn PoisonDetector = match implementation {
-            "candidate" => &self.0,
-            "reference" => &Reference,
-            other => {
-                let flaw = crate::mutants::flaw_named(&Flaw::ALL, other)?;
-                mutant = Mutant(flaw);
-                &mutant
-            }
-        };
-        let property = poison::properties()
-            .into_iter()
-            .find(|p| p.id == property)?;
-        Some(property.run(imp, seed, cases))
+        match implementation {
+            "reference" => run(&Reference, property, seed, cases),
+            other => run(
+                &Mutant(crate::mutants::flaw_named(&Flaw::ALL, other)?),
+                property,
+                seed,
+                cases,
+            ),
+        }
     }
 
-    /// `detect`: 20,000 representations of dimension 128 in 10 classes, 5% of some
-    /// classes poisoned, `eps = 0.05`; three datasets drawn from `seed`, taken in turn.
-    fn workload<'a>(
-        &'a self,
-        bench: &str,
-        implementation: &str,
-        seed: u64,
-    ) -> Option<Workload<'a>> {
-        let imp: &'a dyn PoisonDetector = match (bench, implementation) {
-            ("detect", "candidate") => &self.0,
-            ("detect", "reference") => &Reference,
-            _ => return None,
-        };
-        let datasets: Vec<_> = (0..3u64)
-            .map(|k| bench_dataset_seeded(10, 2_000, 128, 0.05, seed.wrapping_add(k)))
+    fn serve(&self, implementation: &str) -> Option<Box<dyn Service>> {
+        match implementation {
+            "reference" => Some(Box::new(Server::new(Reference))),
+            other => Some(Box::new(Server::new(Mutant(crate::mutants::flaw_named(
+                &Flaw::ALL,
+                other,
+            )?)))),
+        }
+    }
+
+    /// `detect`: 20,000 representations of dimension 128 in 10 classes, 5% of every
+    /// other class poisoned, `eps = 0.05`; three datasets drawn from `seed`, stored in the
+    /// server once and taken in turn.
+    fn bench(&self, bench: &str, seed: u64) -> Option<Bench> {
+        const EPS: f64 = 0.05;
+        if bench != "detect" {
+            return None;
+        }
+        let datasets: Vec<Dataset> = (0..3u64)
+            .map(|k| bench_dataset_seeded(10, 2_000, 128, EPS, seed.wrapping_add(k)))
             .collect();
-        Some(Workload {
-            inputs: datasets.len(),
-            call: Box::new(move |input| {
-                let data = &datasets[input];
-                Box::new(imp.detect(data.x.view(), &data.labels, 0.05))
+        let setup = datasets
+            .iter()
+            .enumerate()
+            .map(|(handle, d)| {
+                encode_call(&Call::Store {
+                    handle: handle as u32,
+                    representations: WireMatrix::from_view(d.x.view()),
+                    labels: d.labels.clone(),
+                })
+            })
+            .collect();
+        Some(Bench {
+            setup,
+            calls: (0..datasets.len() as u32)
+                .map(|handle| {
+                    encode_call(&Call::Detect {
+                        data: Data::Stored(handle),
+                        eps: EPS,
+                    })
+                })
+                .collect(),
+            check: Box::new(move |input, reply| match decode_reply_bytes(reply)? {
+                Reply::Indices(flags) => judge_flags(&datasets[input], &flags, EPS),
+                Reply::Error(e) => Err(format!("it returned an error: {e}")),
+                _ => Err("the reply is not a list of sample indices".into()),
             }),
-            agrees: similar_flags,
         })
     }
 }
 
-/// Detection has no unique answer (ties, rounding), but on well-separated data a right
-/// detector flags nearly what the reference flags: at least 90% of its flags, and not
-/// many more.
-fn similar_flags(candidate: &dyn Any, reference: &dyn Any) -> Result<(), String> {
-    type Out = Result<Vec<usize>, PoisonError>;
-    match (
-        candidate.downcast_ref::<Out>(),
-        reference.downcast_ref::<Out>(),
-    ) {
-        (Some(Ok(c)), Some(Ok(r))) => {
-            let shared = c.iter().filter(|i| r.binary_search(i).is_ok()).count();
-            if shared * 10 >= r.len() * 9 && c.len() * 10 <= r.len() * 11 + 10 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} flags, {shared} of them among the reference's {}",
-                    c.len(),
-                    r.len()
-                ))
-            }
-        }
-        (Some(Err(e)), _) => Err(format!("it returned an error: {e}")),
-        _ => Err("no result".into()),
+/// A detection on a benchmark dataset is right when its indices are valid, ascending and
+/// distinct, no class has more flags than its removal budget, and it finds at least
+/// [`BENCH_RECALL`] of the planted poison.
+pub fn judge_flags(data: &Dataset, flags: &[usize], eps: f64) -> Result<(), String> {
+    let n = data.labels.len();
+    if let Some(w) = flags.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(format!(
+            "indices must be ascending and distinct ({} then {})",
+            w[0], w[1]
+        ));
     }
+    if let Some(&bad) = flags.iter().find(|&&i| i >= n) {
+        return Err(format!("index {bad} is out of range for {n} samples"));
+    }
+    let classes = data.labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut sizes = vec![0usize; classes];
+    let mut flagged = vec![0usize; classes];
+    for &label in &data.labels {
+        sizes[label] += 1;
+    }
+    for &i in flags {
+        flagged[data.labels[i]] += 1;
+    }
+    for class in 0..classes {
+        let budget = removal_budget(eps, sizes[class]);
+        if flagged[class] > budget {
+            return Err(format!(
+                "{} flags in class {class}, over its removal budget of {budget}",
+                flagged[class]
+            ));
+        }
+    }
+    let planted = data.poisoned.iter().filter(|&&p| p).count();
+    let found = flags.iter().filter(|&&i| data.poisoned[i]).count();
+    if (found as f64) < BENCH_RECALL * planted as f64 {
+        return Err(format!(
+            "it found {found} of the {planted} poisoned samples; at least {:.0}% is the bar",
+            BENCH_RECALL * 100.0
+        ));
+    }
+    Ok(())
 }
 
 /// The benchmark's data: `classes` Gaussian classes of `per_class` samples in `dim`
@@ -125,7 +184,7 @@ pub fn bench_dataset(
 }
 
 /// [`bench_dataset`], drawn from `seed` (0 gives the criterion bench's data).
-fn bench_dataset_seeded(
+pub fn bench_dataset_seeded(
     classes: usize,
     per_class: usize,
     dim: usize,

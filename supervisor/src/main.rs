@@ -1,5 +1,5 @@
-//! `mldrill-supervisor --processes N --cpu-seconds S -- RUNNER ARGS...`: started by the
-//! `mldrill` CLI, never by hand; see the library for what it does.
+//! `mldrill-supervisor --processes N --cpu-seconds S [--memory-mib M] -- RUNNER ARGS...`:
+//! started by the `mldrill` CLI, never by hand; see the library for what it does.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
 
 fn parse(args: Vec<OsString>) -> Result<Plan, String> {
     let mut args = args.into_iter();
-    let (mut processes, mut cpu_seconds) = (None, None);
+    let (mut processes, mut cpu_seconds, mut memory_mib) = (None, None, None);
     loop {
         let arg = args.next().ok_or("expected `-- RUNNER ARGS...`")?;
         let number = |value: Option<OsString>| {
@@ -30,6 +30,7 @@ fn parse(args: Vec<OsString>) -> Result<Plan, String> {
         match arg.to_str() {
             Some("--processes") => processes = Some(number(args.next())?),
             Some("--cpu-seconds") => cpu_seconds = Some(number(args.next())?),
+            Some("--memory-mib") => memory_mib = Some(number(args.next())?),
             Some("--") => break,
             _ => return Err(format!("unexpected argument {}", arg.to_string_lossy())),
         }
@@ -37,6 +38,7 @@ fn parse(args: Vec<OsString>) -> Result<Plan, String> {
     Ok(Plan {
         processes: processes.ok_or("--processes is required")?,
         cpu_seconds: cpu_seconds.ok_or("--cpu-seconds is required")?,
+        memory_mib,
         program: args.next().ok_or("expected the runner after `--`")?,
         args: args.collect(),
     })

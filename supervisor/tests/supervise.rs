@@ -5,7 +5,6 @@
 use std::process::{Command, Output};
 
 fn supervise(script: &str) -> Output {
-    // The supervisor appends `--supervised`, which the shell takes as its `$0`.
     Command::new(env!("CARGO_BIN_EXE_mldrill-supervisor"))
         .args([
             "--processes",
@@ -89,4 +88,55 @@ fn nothing_the_runner_started_outlives_it_in_its_namespace() {
         .filter(|line| line.contains(&mark))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn the_judge_reads_what_was_applied_before_the_runner_runs_anything() {
+    let output = supervise("exit 0");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("mldrill-supervisor: note: ")),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("mldrill-supervisor: pid: ")),
+        "{stderr}"
+    );
+    assert_eq!(lines.last(), Some(&"mldrill-supervisor: ready"), "{stderr}");
+}
+
+#[test]
+fn a_runner_killed_at_the_memory_limit_is_told_from_a_crash() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mldrill-supervisor"))
+        .args([
+            "--processes",
+            "64",
+            "--cpu-seconds",
+            "60",
+            "--memory-mib",
+            "32",
+            "--",
+        ])
+        .args([
+            "sh",
+            "-c",
+            "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains("note: memory cgroup: 32 MiB") {
+        eprintln!("no memory cgroup on this machine; the memory status is not exercised");
+        return;
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(mldrill_supervisor::EXIT_MEMORY_LIMIT),
+        "{stderr}"
+    );
 }

@@ -2,15 +2,16 @@
 //! far more distinct n-grams than the budget could hold exactly, or one line far longer
 //! than the budget, must grow the heap by at most the budget plus a fixed allowance.
 //!
-//! The heap is measured by [`METER`], a global allocator that tracks the peak of bytes
-//! allocated and not yet freed. It measures only where it is the program's global
-//! allocator: the runner installs it (`runner/src/main.rs`), and so does
-//! `tests/ngram_memory.rs`. It counts the whole process, so that no thread can hide
-//! memory from it; a measurement therefore needs its process to itself, which the runner
-//! gives (one property at a time) and a test binary with many tests running in parallel
-//! does not. Where the meter is not installed these properties fail and say so: they
-//! never pass unmeasured. They need no reference, but an exported screen has no meter,
-//! so they are not among the invariant properties a screen exports.
+//! The heap is measured by a global allocator that tracks the peak of bytes allocated and
+//! not yet freed: every call server installs one (`mldrill_runner::server::METER`), and
+//! the judge reads it, cross-checked by the kernel's count of the server's resident
+//! memory ([`crate::judge::heap`]); `tests/ngram_memory.rs` installs [`METER`] to run
+//! these properties in its own process. A meter counts the whole process, so that no
+//! thread can hide memory from it; a measurement therefore needs its process to itself,
+//! which a call server gives (one call at a time) and a test binary with many tests
+//! running in parallel does not. Where nothing measures, these properties fail and say
+//! so: they never pass unmeasured. They need no reference, but an exported screen has no
+//! meter, so they are not among the invariant properties a screen exports.
 
 use std::alloc::System;
 use std::io::{self, Read};
@@ -33,9 +34,9 @@ pub type Meter = PeakMemAlloc<System>;
 pub const ALLOWANCE: usize = 256 * 1024;
 
 /// Lines of two tokens, each line a bigram never seen before.
-const LINES: u64 = 120_000;
+const LINES: u64 = 400_000;
 /// Tokens of the one long line, with no line break anywhere.
-const LONG_LINE_TOKENS: u64 = 240_000;
+const LONG_LINE_TOKENS: u64 = 2_000_000;
 
 /// The memory properties, in the order the manifest lists them.
 pub fn properties() -> Vec<Property<Counter>> {
@@ -54,18 +55,33 @@ pub fn properties() -> Vec<Property<Counter>> {
 }
 
 /// Runs `f` and returns its result with the peak growth of the heap while it ran, the
-/// result included (it is still allocated when the peak is read).
+/// result included (it is still allocated when the peak is read): the heap of the call
+/// server the judge runs the property against ([`crate::judge::heap`]), or of this
+/// process where no judge set a probe (the n-gram memory tests).
 pub fn measured<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    if let Some(probe) = crate::judge::heap::current() {
+        probe.reset();
+        let out = f();
+        let peak = probe.peak();
+        return (out, peak);
+    }
     METER.reset_peak_memory();
     let out = f();
     (out, METER.get_peak_memory())
 }
 
-/// Whether [`METER`] is this program's global allocator.
+/// Whether the heap can be measured: by the judge's probe, or by [`METER`] installed as
+/// this program's global allocator.
 pub fn installed() -> bool {
+    if let Some(probe) = crate::judge::heap::current() {
+        return probe.metered();
+    }
     let size = 1 << 20;
-    let (_, peak) = measured(|| std::hint::black_box(Vec::<u8>::with_capacity(size)));
-    peak >= size
+    METER.reset_peak_memory();
+    let probe = std::hint::black_box(Vec::<u8>::with_capacity(size));
+    let seen = METER.get_peak_memory() >= size;
+    drop(probe);
+    seen
 }
 
 /// SplitMix64's finalizer.

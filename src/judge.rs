@@ -1,0 +1,152 @@
+//! The judge: the trusted side of the boundary. It runs every property in this process,
+//! against a proxy that forwards each trait call to a call server (a `mldrill-runner-*`
+//! process under limits), and decides every status from what it observes: a property's
+//! own result, its clock, and how the process ended. The process is told no property, no
+//! seed and no expected value; whatever it writes is at most an answer to check.
+//!
+//! A process that dies, runs out of time or breaks the call protocol fails the property
+//! in progress with that status, and the next property starts a fresh one.
+
+pub mod heap;
+pub mod output;
+pub mod session;
+pub mod timing;
+
+use std::cell::RefCell;
+use std::panic;
+use std::rc::Rc;
+use std::time::Duration;
+
+use mldrill_runner::Transport;
+
+use crate::exercises::Judged;
+use crate::runner::{Status, Verdict};
+use crate::suite::Failure;
+use session::{Launch, Session};
+
+/// What judging some properties came to.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    /// One per property, in order.
+    pub verdicts: Vec<Verdict>,
+    /// What the processes printed while these properties ran.
+    pub output: String,
+    /// The limits the supervisor and the runner reported they applied.
+    pub sandbox: Vec<String>,
+}
+
+/// A call server kept between requests, started again after it dies.
+#[derive(Default)]
+pub struct Server {
+    session: RefCell<Option<Rc<Session>>>,
+}
+
+impl Server {
+    /// The live session, started when there is none or the last one died.
+    pub fn session(&self, launch: &Launch) -> Result<Rc<Session>, String> {
+        let mut slot = self.session.borrow_mut();
+        if let Some(session) = slot.as_ref()
+            && session.death().is_none()
+        {
+            return Ok(Rc::clone(session));
+        }
+        let session = Rc::new(Session::start(launch)?);
+        *slot = Some(Rc::clone(&session));
+        Ok(session)
+    }
+}
+
+/// Runs `properties` of `exercise` against the implementation `launch` serves, each
+/// within `wall_clock`.
+pub fn judge(
+    exercise: &dyn Judged,
+    server: &Server,
+    launch: &Launch,
+    properties: &[String],
+    seed: u64,
+    cases: u32,
+    wall_clock: Duration,
+) -> Result<Judgement, String> {
+    let mut verdicts = Vec::with_capacity(properties.len());
+    let mut output = String::new();
+    let mut sandbox = Vec::new();
+    for property in properties {
+        let session = server.session(launch)?;
+        if sandbox.is_empty() {
+            sandbox = session.sandbox.clone();
+        }
+        session.set_limit(wall_clock);
+        let transport: Rc<dyn Transport> = Rc::clone(&session) as Rc<dyn Transport>;
+        let probe = Rc::new(heap::Remote::new(Rc::clone(&session)));
+        let result = quietly(|| {
+            heap::with_probe(probe, || {
+                exercise.run_remote(property, transport, seed, cases)
+            })
+        });
+        let verdict = match (session.death(), result) {
+            (Some(death), _) => Verdict {
+                property: property.clone(),
+                status: death.status,
+                message: Some(format!("the candidate's process {}", death.reason)),
+                counterexample: None,
+            },
+            (None, None) => Verdict {
+                property: property.clone(),
+                status: Status::Error,
+                message: Some(format!(
+                    "exercise {} has no property {property}",
+                    exercise.id()
+                )),
+                counterexample: None,
+            },
+            (None, Some(result)) => verdict(property, result),
+        };
+        verdicts.push(verdict);
+        output.push_str(&session.take_output());
+    }
+    Ok(Judgement {
+        verdicts,
+        output,
+        sandbox,
+    })
+}
+
+/// A property's verdict from its own result.
+pub fn verdict(property: &str, result: Result<(), Failure>) -> Verdict {
+    let (status, message, counterexample) = match result {
+        Ok(()) => (Status::Pass, None, None),
+        Err(f) if f.is_not_implemented() => {
+            (Status::NotImplemented, Some(f.reason), f.counterexample)
+        }
+        Err(f) => (Status::Fail, Some(f.reason), f.counterexample),
+    };
+    Verdict {
+        property: property.to_owned(),
+        status,
+        message,
+        counterexample,
+    }
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's panics kept quiet: a candidate's panic re-raised by a
+/// proxy is a property's failure, reported as such, not a message on the terminal.
+/// Other threads (a batch's other workers) keep the usual hook.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(was));
+    out
+}
