@@ -9,6 +9,7 @@
 
 pub mod heap;
 pub mod output;
+pub mod pipes;
 pub mod session;
 pub mod timing;
 

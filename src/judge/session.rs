@@ -10,14 +10,13 @@
 use std::cell::{Cell, RefCell};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use mldrill_runner::envelope::{self, PROTOCOL_VERSION, ReadResult, Request, Response};
-use mldrill_runner::frame::{self, MAX_FRAME};
 use mldrill_runner::sandbox::Limits;
 use mldrill_runner::transport::{Transport, broken};
 use mldrill_supervisor::{
@@ -26,6 +25,7 @@ use mldrill_supervisor::{
 use serde_bytes::ByteBuf;
 
 use super::output::HeadTail;
+use super::pipes::{PipeError, Pipes};
 use crate::runner::Status;
 
 /// Most bytes of the runner's own output (what candidate code prints) kept for reports.
@@ -58,8 +58,7 @@ pub struct Launch<'a> {
 /// A running call server.
 pub struct Session {
     child: RefCell<Child>,
-    to_writer: RefCell<Option<Sender<Vec<u8>>>>,
-    replies: Receiver<Result<Vec<u8>, String>>,
+    pipes: RefCell<Option<Pipes>>,
     output: Arc<Mutex<HeadTail>>,
     /// The supervisor's and the runner's report of the limits they applied.
     pub sandbox: Vec<String>,
@@ -104,13 +103,11 @@ impl Session {
         let output = Arc::new(Mutex::new(HeadTail::new(OUTPUT_CAP)));
         let (notes_tx, notes_rx) = mpsc::channel();
         spawn_stderr_reader(stderr, notes_tx, Arc::clone(&output));
-        let (replies_tx, replies) = mpsc::channel();
-        spawn_reply_reader(stdout, replies_tx);
-        let to_writer = spawn_writer(stdin);
+        let pipes = Pipes::new(stdin, stdout)
+            .map_err(|e| format!("failed to set up the call pipes: {e}"))?;
         let session = Session {
             child: RefCell::new(child),
-            to_writer: RefCell::new(Some(to_writer)),
-            replies,
+            pipes: RefCell::new(Some(pipes)),
             output,
             sandbox: Vec::new(),
             pid: None,
@@ -239,34 +236,36 @@ impl Session {
     }
 
     fn send(&self, bytes: Vec<u8>) -> Result<(), Death> {
-        let sent = self
-            .to_writer
-            .borrow()
-            .as_ref()
-            .is_some_and(|w| w.send(bytes).is_ok());
-        if sent { Ok(()) } else { Err(self.ended()) }
+        let sent = match self.pipes.borrow_mut().as_mut() {
+            Some(pipes) => pipes.send(&bytes, self.deadline.get()),
+            None => Err(PipeError::Closed),
+        };
+        sent.map_err(|e| self.pipe_failed(e))
     }
 
     fn receive(&self) -> Result<Response, Death> {
-        let wait = self
-            .deadline
-            .get()
-            .saturating_duration_since(Instant::now());
-        match self.replies.recv_timeout(wait) {
-            Ok(Ok(bytes)) => envelope::decode::<Response>(&bytes).map_err(|why| {
-                self.die(Status::Crashed, format!("broke the call protocol: {why}"))
-            }),
-            Ok(Err(why)) => {
-                Err(self.die(Status::Crashed, format!("broke the call protocol: {why}")))
-            }
-            Err(RecvTimeoutError::Timeout) => Err(self.die(
+        let received = match self.pipes.borrow_mut().as_mut() {
+            Some(pipes) => pipes.receive(self.deadline.get()),
+            None => Err(PipeError::Closed),
+        };
+        let bytes = received.map_err(|e| self.pipe_failed(e))?;
+        envelope::decode::<Response>(&bytes)
+            .map_err(|why| self.die(Status::Crashed, format!("broke the call protocol: {why}")))
+    }
+
+    fn pipe_failed(&self, error: PipeError) -> Death {
+        match error {
+            PipeError::Timeout => self.die(
                 Status::Timeout,
                 format!(
-                    "stopped after the wall-clock limit of {:.0} s",
+                    "was stopped after the wall-clock limit of {:.0} s",
                     self.limit.get().as_secs_f64()
                 ),
-            )),
-            Err(RecvTimeoutError::Disconnected) => Err(self.ended()),
+            ),
+            PipeError::Closed => self.ended(),
+            PipeError::Broken(why) => {
+                self.die(Status::Crashed, format!("broke the call protocol: {why}"))
+            }
         }
     }
 
@@ -290,7 +289,7 @@ impl Session {
 
     /// Kills the process group and reaps the supervisor.
     pub fn kill(&self) {
-        self.to_writer.borrow_mut().take();
+        self.pipes.borrow_mut().take();
         let mut child = self.child.borrow_mut();
         let _ = nix::sys::signal::killpg(
             nix::unistd::Pid::from_raw(child.id() as i32),
@@ -407,40 +406,6 @@ fn push(output: &Mutex<HeadTail>, bytes: &[u8]) {
     if let Ok(mut o) = output.lock() {
         o.push(bytes);
     }
-}
-
-/// Reads frames from the runner as they arrive; a frame over the cap or a torn one ends
-/// the stream with the reason.
-fn spawn_reply_reader(stdout: std::process::ChildStdout, replies: Sender<Result<Vec<u8>, String>>) {
-    thread::spawn(move || {
-        let mut stdout = stdout;
-        loop {
-            let message = match frame::read(&mut stdout, MAX_FRAME) {
-                Ok(Some(bytes)) => Ok(bytes),
-                Ok(None) => break,
-                Err(e) => Err(e.to_string()),
-            };
-            let stop = message.is_err();
-            if replies.send(message).is_err() || stop {
-                break;
-            }
-        }
-    });
-}
-
-/// Writes frames to the runner; a runner that stops reading blocks this thread, never
-/// the judge, whose clock still runs.
-fn spawn_writer(stdin: ChildStdin) -> Sender<Vec<u8>> {
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    thread::spawn(move || {
-        let mut stdin = stdin;
-        for bytes in rx {
-            if frame::write(&mut stdin, &bytes).is_err() {
-                break;
-            }
-        }
-    });
-    tx
 }
 
 /// Waits up to two seconds for the supervisor to exit.
