@@ -63,7 +63,7 @@ impl<'a> Shape<'a> {
                     n => format!(", its last {n} tasks left out"),
                 };
                 format!(
-                    "{} to read {}'s statement, {} at a {}'s pace ({minutes} minutes: a task's share, by points, of the exercise's {} minutes{}){rest}",
+                    "{} minutes to read {}'s statement, {} at a {}'s pace ({minutes} minutes: a task's share, by points, of the exercise's {} minutes{}){rest}",
                     READING_MINUTES,
                     e.id,
                     plural(tasks.len(), "task"),
@@ -235,7 +235,7 @@ pub fn fit<'a>(
 
 /// Gives the minutes left after the tasks to the debrief and the questions: each
 /// question at least [`QUESTION_MINUTES`], the debrief at least [`DEBRIEF_MINUTES`], the
-/// rest shared evenly and any remainder to the debrief (or the last question).
+/// rest shared evenly.
 fn spread<'a>(
     tasks: Vec<Vec<(&'a Task, u32)>>,
     questions: usize,
@@ -247,15 +247,18 @@ fn spread<'a>(
     let shares = questions as u32 + u32::from(debrief);
     let each = extra / shares.max(1);
     let remainder = extra - each * shares;
-    let mut minutes = vec![QUESTION_MINUTES + each; questions];
+    // The remainder, a minute each, goes to the debrief first, then to the first questions.
+    let mut remainder = remainder;
     let debrief = if debrief {
-        DEBRIEF_MINUTES + each + remainder
+        let extra = remainder.min(1);
+        remainder -= extra;
+        DEBRIEF_MINUTES + each + extra
     } else {
-        if let Some(last) = minutes.last_mut() {
-            *last += remainder;
-        }
         0
     };
+    let minutes = (0..questions as u32)
+        .map(|i| QUESTION_MINUTES + each + u32::from(i < remainder))
+        .collect();
     Shape {
         tasks,
         questions: minutes,
