@@ -67,7 +67,7 @@ pub fn draw<'b>(
                 probed[s] = true;
                 let candidates: Vec<Drawn> = bank
                     .questions()
-                    .filter(|(c, q)| open(*c, *q))
+                    .filter(|(c, q)| open(c, q))
                     .filter_map(|(c, q)| {
                         let probes: Vec<&str> = q
                             .probes
@@ -96,7 +96,7 @@ pub fn draw<'b>(
             choice.or_else(|| {
                 let candidates: Vec<Drawn> = bank
                     .questions()
-                    .filter(|(c, q)| open(*c, *q))
+                    .filter(|(c, q)| open(c, q))
                     .map(|(c, q)| {
                         let why = match covered.get(c.id.as_str()) {
                             None => "drawn by the seed from a competency the panel had not covered yet",

@@ -36,8 +36,8 @@ fn grade_line(result: &SubmissionResult) -> String {
     )
 }
 
-/// The competencies to rate: those the graded exercises probe first (with the tasks that
-/// probe them), then the rest of the bank.
+/// The competencies to rate: those the graded exercises probe first, most probed first
+/// (with the tasks that probe them), then the rest of the bank.
 fn rating_rows(result: &SubmissionResult, bank: &Bank) -> Vec<(String, String, Vec<String>)> {
     let graded: Vec<&str> = result
         .exercises
@@ -60,7 +60,7 @@ fn rating_rows(result: &SubmissionResult, bank: &Bank) -> Vec<(String, String, V
             (c.id.clone(), c.title.clone(), probed)
         })
         .collect();
-    rows.sort_by_key(|(_, _, probed)| probed.is_empty());
+    rows.sort_by_key(|(_, _, probed)| std::cmp::Reverse(probed.len()));
     rows
 }
 
