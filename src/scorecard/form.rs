@@ -236,72 +236,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Filled>, FormError> {
                         "recommendation" => card.recommendation = Some((number, value)),
                         _ => {}
                     }
-                } else if trimmed.starts_with('|') {
-                    let cells = cells(trimmed);
-                    if cells.first().is_some_and(|c| c == "competency")
-                        || cells
-                            .iter()
-                            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
-                    {
-                        continue;
-                    }
-                    if cells.len() != 3 {
-                        return Err(error(
-                            number,
-                            format!(
-                                "a rating row needs 3 cells (competency, rating, evidence), this one has {}; escape a '|' in your evidence as '\\|'",
-                                cells.len()
-                            ),
-                        ));
-                    }
-                    let competency = cells[0]
-                        .split('`')
-                        .nth(1)
-                        .filter(|id| !id.is_empty())
-                        .ok_or_else(|| error(number, "a rating row must start with the competency's id in backticks, as the scorecard wrote it".into()))?
-                        .to_owned();
-                    if card.ratings.iter().any(|r| r.competency == competency) {
-                        return Err(error(
-                            number,
-                            format!("`{competency}` is rated twice; keep one row"),
-                        ));
-                    }
-                    let value = match cells[1].to_ascii_lowercase().as_str() {
-                        UNFILLED | "" => {
-                            return Err(error(
-                                number,
-                                format!(
-                                    "the rating of `{competency}` is not filled in; write 1, 2, 3 or 4 (see the rubric), or n/a if you did not assess it"
-                                ),
-                            ));
-                        }
-                        "n/a" => None,
-                        v => match v.parse::<u8>() {
-                            Ok(n @ 1..=4) => Some(n),
-                            _ => {
-                                return Err(error(
-                                    number,
-                                    format!(
-                                        "the rating of `{competency}` is '{}'; write 1, 2, 3 or 4, or n/a",
-                                        cells[1]
-                                    ),
-                                ));
-                            }
-                        },
-                    };
-                    if value.is_some() && cells[2].is_empty() {
-                        return Err(error(
-                            number,
-                            format!(
-                                "the rating of `{competency}` has no evidence; write what the candidate said or did that supports it"
-                            ),
-                        ));
-                    }
-                    card.ratings.push(Rating {
-                        competency,
-                        value,
-                        evidence: cells[2].clone(),
-                    });
+                } else if trimmed.starts_with('|')
+                    && let Some(rating) = rating_row(trimmed, &card.ratings)
+                        .map_err(|message| error(number, message))?
+                {
+                    card.ratings.push(rating);
                 }
             }
         }
@@ -316,6 +255,61 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Filled>, FormError> {
         ));
     }
     cards.into_iter().map(|card| finish(path, card)).collect()
+}
+
+/// One row of the rating table: `None` for the header and separator rows, else the
+/// rating, or what is wrong with it.
+fn rating_row(row: &str, earlier: &[Rating]) -> Result<Option<Rating>, String> {
+    let cells = cells(row);
+    if cells.first().is_some_and(|c| c == "competency")
+        || cells
+            .iter()
+            .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
+    {
+        return Ok(None);
+    }
+    if cells.len() != 3 {
+        return Err(format!(
+            "a rating row needs 3 cells (competency, rating, evidence), this one has {}; escape a '|' in your evidence as '\\|'",
+            cells.len()
+        ));
+    }
+    let competency = cells[0]
+        .split('`')
+        .nth(1)
+        .filter(|id| !id.is_empty())
+        .ok_or("a rating row must start with the competency's id in backticks, as the scorecard wrote it")?
+        .to_owned();
+    if earlier.iter().any(|r| r.competency == competency) {
+        return Err(format!("`{competency}` is rated twice; keep one row"));
+    }
+    let value = match cells[1].to_ascii_lowercase().as_str() {
+        UNFILLED | "" => {
+            return Err(format!(
+                "the rating of `{competency}` is not filled in; write 1, 2, 3 or 4 (see the rubric), or n/a if you did not assess it"
+            ));
+        }
+        "n/a" => None,
+        v => match v.parse::<u8>() {
+            Ok(n @ 1..=4) => Some(n),
+            _ => {
+                return Err(format!(
+                    "the rating of `{competency}` is '{}'; write 1, 2, 3 or 4, or n/a",
+                    cells[1]
+                ));
+            }
+        },
+    };
+    if value.is_some() && cells[2].is_empty() {
+        return Err(format!(
+            "the rating of `{competency}` has no evidence; write what the candidate said or did that supports it"
+        ));
+    }
+    Ok(Some(Rating {
+        competency,
+        value,
+        evidence: cells[2].clone(),
+    }))
 }
 
 /// Checks that a form read from a file is complete.

@@ -60,6 +60,15 @@ pub fn group(forms: Vec<Filled>) -> Result<Vec<Vec<Filled>>, String> {
 
 /// The decision for one candidate's forms, as Markdown.
 pub fn render(forms: &[Filled]) -> String {
+    let mut md = summary(forms);
+    let competencies = competencies(forms);
+    let disagreements = side_by_side(&mut md, forms, &competencies);
+    evidence(&mut md, forms, &competencies, &disagreements);
+    md
+}
+
+/// The grade, the interviewers, their recommendations and the panel's leaning.
+fn summary(forms: &[Filled]) -> String {
     let first = &forms[0];
     let mut md = format!("# Decision: {}\n\n", first.candidate);
     let _ = writeln!(md, "- automatic grade: {}", first.grade);
@@ -91,8 +100,11 @@ pub fn render(forms: &[Filled]) -> String {
     );
     let recommendations: Vec<Recommendation> = forms.iter().map(|f| f.recommendation).collect();
     let _ = writeln!(md, "- panel: {}", verdict(&recommendations));
+    md
+}
 
-    // Competencies in the order the first form lists them, then any others.
+/// Every rated competency, in the order the first form lists them, then any others.
+fn competencies(forms: &[Filled]) -> Vec<&str> {
     let mut competencies: Vec<&str> = Vec::new();
     for form in forms {
         for rating in &form.ratings {
@@ -101,12 +113,19 @@ pub fn render(forms: &[Filled]) -> String {
             }
         }
     }
-    let value = |form: &Filled, competency: &str| {
-        form.ratings
-            .iter()
-            .find(|r| r.competency == competency)
-            .and_then(|r| r.value)
-    };
+    competencies
+}
+
+/// `form`'s rating of `competency`, if it gave one.
+fn value(form: &Filled, competency: &str) -> Option<u8> {
+    form.ratings
+        .iter()
+        .find(|r| r.competency == competency)
+        .and_then(|r| r.value)
+}
+
+/// The ratings table; returns the competencies the interviewers disagree on.
+fn side_by_side<'a>(md: &mut String, forms: &[Filled], competencies: &[&'a str]) -> Vec<&'a str> {
     let _ = writeln!(
         md,
         "\n## Ratings side by side\n\n| competency | {} | mean | |\n| --- |{} --- | --- |",
@@ -118,7 +137,7 @@ pub fn render(forms: &[Filled]) -> String {
         " --- |".repeat(forms.len())
     );
     let mut disagreements = Vec::new();
-    for competency in &competencies {
+    for competency in competencies {
         let values: Vec<u8> = forms.iter().filter_map(|f| value(f, competency)).collect();
         if values.is_empty() {
             continue;
@@ -154,6 +173,11 @@ pub fn render(forms: &[Filled]) -> String {
                 .join(", ")
         );
     }
+    disagreements
+}
+
+/// Where the interviewers disagree, all the evidence, and the notes.
+fn evidence(md: &mut String, forms: &[Filled], competencies: &[&str], disagreements: &[&str]) {
     let _ = writeln!(md, "\n## Where the interviewers disagree\n");
     if disagreements.is_empty() {
         let _ = writeln!(
@@ -161,7 +185,7 @@ pub fn render(forms: &[Filled]) -> String {
             "Nowhere: no two ratings of a competency are 2 or more apart or on both sides of the bar (between 2 and 3)."
         );
     }
-    for competency in &disagreements {
+    for competency in disagreements {
         let _ = writeln!(md, "- `{competency}`:");
         for form in forms {
             if let Some(rating) = form
@@ -180,7 +204,7 @@ pub fn render(forms: &[Filled]) -> String {
         }
     }
     let _ = writeln!(md, "\n## Evidence\n");
-    for competency in &competencies {
+    for competency in competencies {
         let rated: Vec<String> = forms
             .iter()
             .filter_map(|f| {
@@ -210,7 +234,6 @@ pub fn render(forms: &[Filled]) -> String {
         };
         let _ = writeln!(md, "\n### {}\n\n{notes}", form.interviewer);
     }
-    md
 }
 
 #[cfg(test)]
