@@ -250,14 +250,14 @@ pub fn plan<'a>(
         for (i, exercise) in request.exercises.iter().enumerate() {
             assigned[i % n].push(*exercise);
         }
-        why.push(format!(
-            "The pinned exercises run {}.",
-            if n == 1 || request.exercises.len() == 1 {
-                "in the first session".to_owned()
-            } else {
-                "one per session, in the order given, starting with the first".to_owned()
+        why.push(
+            match (request.exercises.len(), n) {
+                (1, _) => "The pinned exercise runs in the first session.",
+                (_, 1) => "The pinned exercises run in the first session.",
+                _ => "The pinned exercises run one per session, in the order given, starting with the first.",
             }
-        ));
+            .to_owned(),
+        );
     }
     let mut shapes = Vec::with_capacity(n);
     for (i, exercises) in assigned.iter().enumerate() {

@@ -49,7 +49,7 @@ fn commands(plan: &Plan) -> Vec<String> {
             exercises.join(","),
             plan.hands_on_minutes()
         ),
-        "mldrill grade <folder or archive> --markdown scorecard.md   (each interviewer fills a copy; then `mldrill scorecard merge` them)".to_owned(),
+        "mldrill grade <folder or archive> --markdown scorecard.md   # each interviewer fills a copy; then: mldrill scorecard merge <copies> --out decision.md".to_owned(),
     ]
 }
 
