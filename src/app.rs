@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::batch;
 use crate::catalog::{Catalog, Exercise};
-use crate::cli::{Cli, Command, Format, Implementation, ScreenCommand};
+use crate::cli::{Cli, Command, Format, Implementation, ScorecardCommand, ScreenCommand};
 use crate::grade::{ExerciseResult, TaskResult};
 use crate::grader::GradeOptions;
 use crate::progress::Progress;
@@ -44,6 +44,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::NgramCount(args) = &cli.command {
         // The user's own file, counted by the reference: no workspace needed.
         return crate::ngram_count::run(args);
+    }
+    if let Command::Scorecard(ScorecardCommand::Merge { files, out }) = &cli.command {
+        // Filled scorecards need no workspace.
+        return crate::interview::merge(files, out.as_deref());
     }
     let root = workspace_root(cli.root.as_deref())?;
     let catalog = Catalog::load(&root.join("exercises"))?;
@@ -81,11 +85,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             study::solution(&root, catalog.get(&exercise)?, force)
         }
         Command::Guide { exercise } => study::guide(catalog.get(&exercise)?),
-        Command::Plan {
-            minutes,
-            level,
-            exercises,
-        } => study::plan(&catalog, minutes, level, &exercises),
+        Command::Plan(args) => crate::interview::plan(&root, &catalog, &args),
+        Command::Questions(args) => crate::interview::questions(&root, &catalog, &args),
+        Command::Scorecard(_) => unreachable!("merged before the workspace is looked up"),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
         Command::Backdoor { seed, fresh } => {
             print!("{}", crate::backdoor::report::run(seed, fresh));
@@ -173,6 +175,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     missing.display()
                 );
             }
+            // The scorecard's rating form needs the question bank: checked before grading.
+            let bank = match &markdown {
+                Some(_) => Some(crate::interview::load_bank(&root, &catalog)?),
+                None => None,
+            };
             // Every report file is opened before grading: a bad path costs nothing.
             let reports = report::files::Reports::open(json, junit, markdown, csv)?;
             let wall_clock = Duration::from_secs(run.timeout);
@@ -195,7 +202,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for result in &results {
                 println!("{}", report::human::render_submission(result).trim_end());
             }
-            reports.write(&results, &catalog)?;
+            reports.write(&results, &catalog, bank.as_ref())?;
             let passed = results.iter().all(|r| r.all_passed());
             Ok(ExitCode::from(if passed {
                 EXIT_PASSED
@@ -277,7 +284,7 @@ fn workspace_root(given: Option<&Path>) -> Result<PathBuf> {
     )
 }
 
-fn random_seed() -> u64 {
+pub fn random_seed() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }

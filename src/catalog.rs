@@ -57,6 +57,10 @@ pub struct Exercise {
     pub tasks: Vec<Task>,
     pub performance: Performance,
     pub guide: Guide,
+    /// Follow-up questions the scorecard picks by what the grade saw (`[[tailored]]`, at
+    /// the end of the manifest).
+    #[serde(default)]
+    pub tailored: Vec<Tailored>,
     /// The folder the manifest was read from (not in the file).
     #[serde(skip)]
     pub dir: PathBuf,
@@ -97,6 +101,33 @@ pub struct Guide {
     pub security_pivot: Vec<String>,
     pub junior: String,
     pub senior: String,
+}
+
+/// A follow-up question tied to what the grade saw: the scorecard asks it when its
+/// trigger fires.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tailored {
+    pub when: Trigger,
+    /// Property ids for `failed`, task ids for `unfinished` and `passed`, empty for `fast`.
+    #[serde(default)]
+    pub on: Vec<String>,
+    /// The question to ask.
+    pub ask: String,
+}
+
+/// What in a grade makes a [`Tailored`] follow-up fire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// One of the properties in `on` failed, timed out, ran out of memory or crashed.
+    Failed,
+    /// One of the tasks in `on` was not implemented, did not build, or was rejected.
+    Unfinished,
+    /// Every task in `on` passed.
+    Passed,
+    /// Every task passed and the speed earned full marks: a senior-level question.
+    Fast,
 }
 
 impl Exercise {
@@ -177,6 +208,44 @@ impl Exercise {
             }
             if task.properties.is_empty() {
                 return Err(invalid(format!("task '{}' lists no properties", task.id)));
+            }
+        }
+        for (i, tailored) in self.tailored.iter().enumerate() {
+            let at = |message: String| {
+                invalid(format!(
+                    "tailored follow-up {} ({:?}): {message}",
+                    i + 1,
+                    tailored.when
+                ))
+            };
+            let known = |id: &str| match tailored.when {
+                Trigger::Failed => self
+                    .tasks
+                    .iter()
+                    .any(|t| t.properties.iter().any(|p| p == id)),
+                _ => self.tasks.iter().any(|t| t.id == id),
+            };
+            if tailored.ask.trim().is_empty() {
+                return Err(at("ask must not be empty".into()));
+            }
+            match (tailored.when, tailored.on.is_empty()) {
+                (Trigger::Fast, false) => return Err(at("'fast' takes no 'on' list".into())),
+                (Trigger::Fast, true) => {}
+                (_, true) => {
+                    return Err(at(
+                        "'on' must name the properties (failed) or tasks it is about".into(),
+                    ));
+                }
+                (_, false) => {
+                    if let Some(unknown) = tailored.on.iter().find(|id| !known(id)) {
+                        let kind = if tailored.when == Trigger::Failed {
+                            "property"
+                        } else {
+                            "task"
+                        };
+                        return Err(at(format!("unknown {kind} '{unknown}'")));
+                    }
+                }
             }
         }
         Ok(())

@@ -113,7 +113,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
 
-        /// Write the interviewer's scorecard: the grade beside each exercise's guide.
+        /// Write the interviewer's scorecard: the grade, 3 to 4 follow-ups picked for the
+        /// result (and why), the guide's areas, and a rating form with its rubric that each
+        /// interviewer fills in for `mldrill scorecard merge`.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
 
@@ -213,31 +215,116 @@ pub enum Command {
         exercise: String,
     },
 
-    /// Propose exercises and tasks that fit a time budget, for a screen or a study session.
+    /// Plan a whole structured interview for a panel: a kit per interviewer with the
+    /// timeline, hands-on tasks and behavioural questions (areas to cover, follow-ups, what
+    /// an answer at the level looks like), and how the time was split and why.
     ///
-    /// A task's estimate is its share, by points, of the exercise's minutes (times 1.25 for
-    /// a junior); each exercise adds 5 minutes to read its statement, and a sixth of the
-    /// time (at most 15 minutes) is kept for follow-up questions. Tasks are taken in order.
-    Plan {
-        /// Time available, in minutes.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(10..=600))]
-        minutes: u32,
+    /// Each interviewer's session opens with 5 minutes of introductions, ends with 5 (under
+    /// an hour) or 10 minutes for the candidate's own questions, and holds 3 to 4 questions
+    /// of substance an hour in between: a hands-on task counts as one (its share, by points,
+    /// of the exercise's minutes, times 1.25 for a junior), a behavioural question takes 10
+    /// minutes with its follow-ups. The hands-on part (5 minutes to read the statement, the
+    /// tasks that fit, in order, and a debrief with the scorecard's follow-ups) runs in the
+    /// first session. No question repeats across the panel. The same --seed gives the same
+    /// plan.
+    ///
+    /// Example: `mldrill plan --minutes 60 --level senior --interviewers 2 --seed 7 --markdown plan.md`
+    Plan(PlanArgs),
 
-        /// Who the plan is for.
-        #[arg(long, value_enum, default_value_t = Level::Senior)]
-        level: Level,
+    /// The behavioural question bank (`questions/*.toml`): list it, or show one question
+    /// with its areas to cover, follow-ups, and what junior and senior answers look like.
+    ///
+    /// Example: `mldrill questions --competency supply-chain --level senior`, then
+    /// `mldrill questions untrusted-model-file`
+    Questions(QuestionsArgs),
 
-        /// Plan only these exercises (repeatable), in this order; by default every
-        /// exercise, easiest first for a junior and hardest first for a senior.
-        #[arg(long = "exercise", value_name = "ID")]
-        exercises: Vec<String>,
-    },
+    /// Scorecards after the interview: merge the panel's filled copies into one decision.
+    #[command(subcommand)]
+    Scorecard(ScorecardCommand),
 
     /// Print a shell completion script, e.g. `mldrill completions bash > ~/.local/share/bash-completion/completions/mldrill`.
     Completions {
         /// The shell to complete in.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// The arguments of `mldrill plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// Minutes of each interviewer's session.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(30..=240))]
+    pub minutes: u32,
+
+    /// Whose pace the tasks assume and whose answers the kit describes.
+    #[arg(long, value_enum, default_value_t = Level::Senior)]
+    pub level: Level,
+
+    /// Interviewers on the panel, one session each.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=6))]
+    pub interviewers: u32,
+
+    /// Plan this exercise (repeatable, in order; one per session); by default the hardest
+    /// exercise that fits for a senior, the easiest for a junior, in the first session.
+    #[arg(long = "exercise", value_name = "ID")]
+    pub exercises: Vec<String>,
+
+    /// Ask a question of this competency (repeatable; spread over the panel); the others
+    /// are drawn by the seed. `mldrill questions` lists them.
+    #[arg(long = "competency", value_name = "ID")]
+    pub competencies: Vec<String>,
+
+    /// Seed that draws the questions; the plan prints it. Random when not given.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Also write the kits as Markdown, one section per interviewer.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Output format: the kits for people, or one JSON document (with `schema_version`).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// The arguments of `mldrill questions`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QuestionsArgs {
+    /// Show this question in full; without it, list the bank.
+    #[arg(value_name = "QUESTION")]
+    pub question: Option<String>,
+
+    /// List only this competency (repeatable).
+    #[arg(long = "competency", value_name = "ID")]
+    pub competencies: Vec<String>,
+
+    /// Show the rubric and answers for this level only.
+    #[arg(long, value_enum)]
+    pub level: Option<Level>,
+
+    /// Output format: text for people, or one JSON document (with `schema_version`).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScorecardCommand {
+    /// Merge filled scorecards (the Markdown `mldrill grade --markdown` writes, one copy
+    /// per interviewer, each with its rating form filled in) into one decision per
+    /// candidate: the automatic grade, each competency's ratings side by side, where the
+    /// interviewers disagree, their evidence, recommendations and notes.
+    ///
+    /// A form with a `?` left, a rating outside 1-4 or n/a, a rating without evidence, or a
+    /// broken layout is refused with its file and line.
+    Merge {
+        /// Filled scorecards, one per interviewer (a file may hold several candidates).
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+
+        /// Write the decision here; printed when not given.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -345,8 +432,9 @@ pub enum Format {
     Json,
 }
 
-/// Whose pace a plan assumes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Whose pace a plan assumes and whose answers it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     /// 1.25 times the manifest's minutes.
     Junior,

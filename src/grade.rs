@@ -257,13 +257,7 @@ mod tests {
             zero_marks_ratio: 4.0,
         };
         let points = |ratio| {
-            let measured = crate::judge::timing::Comparison {
-                candidate_ns: 0.0,
-                reference_ns: 0.0,
-                ratio,
-                spread: (ratio, ratio),
-                rounds: 1,
-            };
+            let measured = crate::judge::timing::Comparison::of_ratio(ratio);
             Performance::scored(&rubric, &measured).points
         };
         // Around the geometric middle of 1.25 and 4.0 (2.236): two of five bands.

@@ -1,79 +1,182 @@
-//! `mldrill plan`: which exercises and tasks fit a time budget.
+//! `mldrill plan`: a whole structured interview for a panel. Each interviewer's session
+//! opens with [`INTRO_MINUTES`] of introductions, ends with time for the candidate's own
+//! questions, and holds 3 to 4 *questions of substance* an hour in between: a hands-on task
+//! counts as one, a behavioural question from the bank ([`QUESTION_MINUTES`] with its
+//! follow-ups) as another. The hands-on part (reading the statement, the tasks that fit, a
+//! debrief with the follow-ups the grade picks) runs in the first session, or in the
+//! sessions the `--exercise` pins name. Questions never repeat across the panel and spread
+//! over competencies; a seed draws them, so the same seed gives the same plan.
 //!
-//! The manifest gives one estimate per exercise (`minutes`, a senior's pace for every
-//! task). A task's estimate is its share of those minutes by points, times
-//! [`JUNIOR_PACE`] for a junior. Each planned exercise adds [`READING_MINUTES`] to read its
-//! statement, and a sixth of the budget (at most [`MAX_DISCUSSION_MINUTES`]) is kept for the
-//! guide's follow-up questions. Exercises are taken easiest first for a junior and hardest
-//! first for a senior (or in the order asked for); tasks are taken in manifest order, since
-//! later tasks build on earlier ones, until the next one no longer fits. On the built-in
-//! exercises this gives three tasks an hour for a junior and four for a senior.
+//! [`session`] fits one session's time; [`questions`] draws the questions; [`render`]
+//! prints the kits.
 
-use std::fmt::Write;
+pub mod questions;
+pub mod render;
+pub mod session;
 
-use crate::catalog::{Difficulty, Exercise, Task};
+use serde::Serialize;
+
+use crate::catalog::{Difficulty, Exercise};
 use crate::cli::Level;
+use crate::questions::{Bank, Competency, Question};
 
+/// The version of the JSON document `mldrill plan --format json` prints.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Minutes to introduce the interviewer and the format.
+pub const INTRO_MINUTES: u32 = 5;
+/// Minutes of one behavioural question with its follow-ups.
+pub const QUESTION_MINUTES: u32 = 10;
+/// Minutes to read one exercise's statement.
+pub const READING_MINUTES: u32 = 5;
+/// Minutes, at least, to debrief the hands-on part with the grade's tailored follow-ups.
+pub const DEBRIEF_MINUTES: u32 = 5;
 /// How much longer a junior takes than the manifest's estimate.
 pub const JUNIOR_PACE: f64 = 1.25;
-/// Minutes to read one exercise's statement.
-pub const READING_MINUTES: f64 = 5.0;
-/// The most minutes kept for follow-up questions.
-pub const MAX_DISCUSSION_MINUTES: f64 = 15.0;
 
-/// A proposal: exercises, each with the tasks that fit, and the time kept for discussion.
+/// What the interviewer asked for, checked against the catalog and the bank.
 #[derive(Debug)]
-pub struct Plan<'a> {
+pub struct Request<'a> {
+    /// Minutes of each interviewer's session.
     pub minutes: u32,
     pub level: Level,
-    pub exercises: Vec<Planned<'a>>,
-    pub discussion: f64,
+    pub interviewers: u32,
+    /// Exercises pinned with `--exercise`, in order; empty lets the planner choose.
+    pub exercises: Vec<&'a Exercise>,
+    /// Competencies pinned with `--competency`: each gets one question.
+    pub competencies: Vec<&'a Competency>,
+    pub seed: u64,
 }
 
-/// One exercise of a plan.
-#[derive(Debug)]
-pub struct Planned<'a> {
-    pub exercise: &'a Exercise,
-    /// Tasks with their estimated minutes, in manifest order.
-    pub tasks: Vec<(&'a Task, f64)>,
+/// A planned interview: one session per interviewer, and why the time is split so.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub schema_version: u32,
+    pub minutes: u32,
+    pub level: Level,
+    pub interviewers: u32,
+    pub seed: u64,
+    /// Why the time is split as it is, one sentence each.
+    pub why: Vec<String>,
+    pub sessions: Vec<Session>,
 }
 
-impl Plan<'_> {
-    /// Minutes planned, reading and discussion included.
-    pub fn planned_minutes(&self) -> f64 {
-        self.discussion
-            + self
-                .exercises
-                .iter()
-                .map(|p| READING_MINUTES + p.tasks.iter().map(|(_, m)| m).sum::<f64>())
-                .sum::<f64>()
-    }
+/// One interviewer's session, in the order it runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Session {
+    /// 1-based.
+    pub interviewer: u32,
+    pub blocks: Vec<Block>,
+}
 
-    pub fn task_count(&self) -> usize {
-        self.exercises.iter().map(|p| p.tasks.len()).sum()
-    }
+/// A stretch of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct Block {
+    /// Minutes from the start of the session.
+    pub start: u32,
+    pub minutes: u32,
+    #[serde(flatten)]
+    pub kind: BlockKind,
+}
 
-    pub fn points(&self) -> u32 {
-        self.exercises
+/// What happens in a [`Block`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockKind {
+    Introduction,
+    /// The candidate reads an exercise's statement.
+    Reading {
+        exercise: String,
+    },
+    /// One hands-on task, at the level's pace.
+    Task {
+        exercise: String,
+        task: String,
+        title: String,
+        points: u32,
+    },
+    /// Grade the hands-on work and ask the scorecard's tailored follow-ups.
+    Debrief {
+        exercises: Vec<String>,
+    },
+    /// A behavioural question from the bank.
+    Question {
+        competency: String,
+        competency_title: String,
+        question: Question,
+        /// Why this question was chosen.
+        why: String,
+    },
+    /// The candidate asks their own questions.
+    CandidateQuestions,
+}
+
+impl Plan {
+    /// The questions of substance in a session: tasks and behavioural questions.
+    pub fn substance(session: &Session) -> usize {
+        session
+            .blocks
             .iter()
-            .flat_map(|p| &p.tasks)
-            .map(|(t, _)| t.points)
+            .filter(|b| matches!(b.kind, BlockKind::Task { .. } | BlockKind::Question { .. }))
+            .count()
+    }
+
+    /// Every behavioural question of the panel, session by session.
+    pub fn questions(&self) -> impl Iterator<Item = (u32, &str, &Question)> {
+        self.sessions.iter().flat_map(|s| {
+            s.blocks.iter().filter_map(move |b| match &b.kind {
+                BlockKind::Question {
+                    competency,
+                    question,
+                    ..
+                } => Some((s.interviewer, competency.as_str(), question)),
+                _ => None,
+            })
+        })
+    }
+
+    /// The exercises of the hands-on part, in the order they run.
+    pub fn exercises(&self) -> Vec<&str> {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match &b.kind {
+                BlockKind::Reading { exercise } => Some(exercise.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Minutes the candidate spends on the hands-on part: reading and tasks.
+    pub fn hands_on_minutes(&self) -> u32 {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter(|b| matches!(b.kind, BlockKind::Reading { .. } | BlockKind::Task { .. }))
+            .map(|b| b.minutes)
             .sum()
     }
 }
 
-/// A task's estimated minutes at `level`.
-pub fn task_minutes(exercise: &Exercise, task: &Task, level: Level) -> f64 {
+pub fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Junior => "junior",
+        Level::Senior => "senior",
+    }
+}
+
+/// A task's estimated minutes at `level`: its share, by points, of the exercise's minutes
+/// (times [`JUNIOR_PACE`] for a junior), rounded up to whole minutes.
+pub fn task_minutes(exercise: &Exercise, task: &crate::catalog::Task, level: Level) -> u32 {
     let share = f64::from(task.points) / f64::from(exercise.total_points().max(1));
     let pace = match level {
         Level::Junior => JUNIOR_PACE,
         Level::Senior => 1.0,
     };
-    f64::from(exercise.minutes) * share * pace
+    (f64::from(exercise.minutes) * share * pace - 1e-9).ceil() as u32
 }
 
-/// The exercises in the order a plan considers them: easiest first for a junior, hardest
-/// first for a senior, the catalog's order among equals.
+/// The exercises in the order an unpinned plan considers them: easiest first for a junior,
+/// hardest first for a senior, the catalog's order among equals.
 pub fn by_level<'a>(exercises: &[&'a Exercise], level: Level) -> Vec<&'a Exercise> {
     let rank = |d: Difficulty| match d {
         Difficulty::Easy => 0,
@@ -88,175 +191,128 @@ pub fn by_level<'a>(exercises: &[&'a Exercise], level: Level) -> Vec<&'a Exercis
     ordered
 }
 
-/// Fills `minutes` with tasks from `exercises`, considered in the order given.
-pub fn plan<'a>(exercises: &[&'a Exercise], minutes: u32, level: Level) -> Plan<'a> {
-    let discussion = (f64::from(minutes) / 6.0)
-        .min(MAX_DISCUSSION_MINUTES)
-        .round();
-    let mut left = f64::from(minutes) - discussion;
-    let mut planned = Vec::new();
-    for &exercise in exercises {
-        let mut tasks = Vec::new();
-        let mut budget = left - READING_MINUTES;
-        for task in &exercise.tasks {
-            let estimate = task_minutes(exercise, task, level);
-            if estimate > budget + 1e-9 {
-                break;
+/// Plans the interview, or says why the request cannot be met and what to change.
+pub fn plan<'a>(
+    request: &Request<'a>,
+    catalog_exercises: &[&'a Exercise],
+    bank: &'a Bank,
+) -> Result<Plan, String> {
+    let level = level_name(request.level);
+    let n = request.interviewers as usize;
+    let mut why = vec![format!(
+        "Each interviewer has {} minutes: {INTRO_MINUTES} to introduce themselves and the format, {} at the end for the candidate's own questions, and {} of substance. Structured interviews hold 3 to 4 questions of substance an hour ({} to {} in {} minutes): a hands-on task counts as one, a behavioural question takes {QUESTION_MINUTES} minutes with its follow-ups.",
+        request.minutes,
+        session::candidate_minutes(request.minutes),
+        session::substance_minutes(request.minutes),
+        session::substance_range(request.minutes).start(),
+        session::substance_range(request.minutes).end(),
+        request.minutes,
+    )];
+    // Which exercises run in which session.
+    let mut assigned: Vec<Vec<&Exercise>> = vec![Vec::new(); n];
+    if request.exercises.is_empty() {
+        let mut skipped = Vec::new();
+        for exercise in by_level(catalog_exercises, request.level) {
+            match session::fit(&[exercise], request.minutes, request.level) {
+                Ok(_) => {
+                    assigned[0].push(exercise);
+                    break;
+                }
+                Err(_) => skipped.push(session::needs(
+                    &[exercise],
+                    request.minutes,
+                    request.level,
+                    &exercise.id,
+                )),
             }
-            budget -= estimate;
-            tasks.push((task, estimate));
         }
-        if !tasks.is_empty() {
-            left = budget;
-            planned.push(Planned { exercise, tasks });
+        let order = match request.level {
+            Level::Junior => "easiest",
+            Level::Senior => "hardest",
+        };
+        match assigned[0].first() {
+            Some(e) => why.push(format!(
+                "The hands-on exercise is {}, the {order} exercise whose first tasks fit one session at a {level}'s pace{}; pin another with --exercise.",
+                e.id,
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", skipped.join("; "))
+                }
+            )),
+            None => why.push(format!(
+                "No exercise fits a {}-minute session at a {level}'s pace ({}), so the plan holds behavioural questions only.",
+                request.minutes,
+                skipped.join("; ")
+            )),
         }
-    }
-    Plan {
-        minutes,
-        level,
-        exercises: planned,
-        discussion,
-    }
-}
-
-/// The plan for a person: what to do in order, the minutes each step takes, and the
-/// commands that start it.
-pub fn render(plan: &Plan) -> String {
-    let level = match plan.level {
-        Level::Junior => "junior",
-        Level::Senior => "senior",
-    };
-    let mut out = format!("A {}-minute plan at a {level}'s pace:\n", plan.minutes);
-    let width = plan
-        .exercises
-        .iter()
-        .flat_map(|p| &p.tasks)
-        .map(|(t, _)| t.id.len())
-        .max()
-        .unwrap_or(0);
-    for planned in &plan.exercises {
-        let e = planned.exercise;
-        let difficulty = format!("{:?}", e.difficulty).to_lowercase();
-        let _ = writeln!(out, "\n  {} ({difficulty}): {}", e.id, e.title);
-        let _ = writeln!(
-            out,
-            "    {:>3} min  read the statement: mldrill show {}",
-            READING_MINUTES, e.id
-        );
-        for (task, minutes) in &planned.tasks {
-            let _ = writeln!(
-                out,
-                "    {:>3} min  {:width$}  {} ({} points)",
-                minutes.round(),
-                task.id,
-                task.title,
-                task.points
-            );
+    } else {
+        for (i, exercise) in request.exercises.iter().enumerate() {
+            assigned[i % n].push(*exercise);
         }
-        let left = e.tasks.len() - planned.tasks.len();
-        if left > 0 {
-            let _ = writeln!(out, "             ({left} more tasks if time allows)");
-        }
-    }
-    let guides: Vec<String> = plan
-        .exercises
-        .iter()
-        .map(|p| format!("mldrill guide {}", p.exercise.id))
-        .collect();
-    let _ = writeln!(
-        out,
-        "\n    {:>3} min  follow-up questions and the security pivot: {}",
-        plan.discussion,
-        guides.join(", ")
-    );
-    let _ = writeln!(
-        out,
-        "\n{:.0} of {} minutes planned: {} tasks, {} points.",
-        plan.planned_minutes().round(),
-        plan.minutes,
-        plan.task_count(),
-        plan.points()
-    );
-    let ids: Vec<&str> = plan
-        .exercises
-        .iter()
-        .map(|p| p.exercise.id.as_str())
-        .collect();
-    let _ = writeln!(
-        out,
-        "\nScreen:  mldrill screen export --exercises {} --minutes {} --out <dir>",
-        ids.join(","),
-        plan.minutes
-    );
-    for planned in &plan.exercises {
-        let tasks: String = planned
-            .tasks
-            .iter()
-            .map(|(t, _)| format!(" --task {}", t.id))
-            .collect();
-        let _ = writeln!(
-            out,
-            "Study:   mldrill watch {}   (then mldrill check {}{tasks})",
-            planned.exercise.id, planned.exercise.id
+        why.push(
+            match (request.exercises.len(), n) {
+                (1, _) => "The pinned exercise runs in the first session.",
+                (_, 1) => "The pinned exercises run in the first session.",
+                _ => "The pinned exercises run one per session, in the order given, starting with the first.",
+            }
+            .to_owned(),
         );
     }
-    out
+    let mut shapes = Vec::with_capacity(n);
+    for (i, exercises) in assigned.iter().enumerate() {
+        let shape = session::fit(exercises, request.minutes, request.level).map_err(|reason| {
+            let ids: Vec<&str> = exercises.iter().map(|e| e.id.as_str()).collect();
+            let what = if ids.is_empty() {
+                "an interview".to_owned()
+            } else {
+                format!("--exercise {}", ids.join(" --exercise "))
+            };
+            format!(
+                "cannot plan session {}: {reason}; {}",
+                i + 1,
+                session::needs(exercises, request.minutes, request.level, &what)
+            )
+        })?;
+        shapes.push(shape);
+    }
+    for (i, (shape, exercises)) in shapes.iter().zip(&assigned).enumerate() {
+        if !exercises.is_empty() {
+            why.push(shape.explain(i + 1, exercises, request.level));
+        }
+    }
+    let drawn = questions::draw(bank, &shapes, &assigned, request)?;
+    let competencies: std::collections::BTreeSet<&str> = drawn
+        .iter()
+        .flatten()
+        .map(|(c, _, _)| c.id.as_str())
+        .collect();
+    why.push(format!(
+        "No question repeats across the panel; each interviewer covers different competencies, {} of the bank's {} in all. Seed {} drew the questions: --seed {} gives this plan again.",
+        competencies.len(),
+        bank.competencies.len(),
+        request.seed,
+        request.seed
+    ));
+    let sessions = shapes
+        .iter()
+        .zip(&assigned)
+        .zip(drawn)
+        .enumerate()
+        .map(|(i, ((shape, exercises), questions))| {
+            shape.blocks(i as u32 + 1, exercises, questions, request.minutes)
+        })
+        .collect();
+    Ok(Plan {
+        schema_version: SCHEMA_VERSION,
+        minutes: request.minutes,
+        level: request.level,
+        interviewers: request.interviewers,
+        seed: request.seed,
+        why,
+        sessions,
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-    use crate::catalog::Catalog;
-
-    fn catalog() -> Catalog {
-        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises")).unwrap()
-    }
-
-    #[test]
-    fn an_hour_of_dataloader_holds_three_tasks_for_a_junior_and_four_for_a_senior() {
-        let catalog = catalog();
-        let dataloader = [catalog.get("dataloader").unwrap()];
-        for (level, tasks) in [(Level::Junior, 3), (Level::Senior, 4)] {
-            let plan = plan(&dataloader, 60, level);
-            assert_eq!(plan.task_count(), tasks, "{}", render(&plan));
-            assert!(plan.planned_minutes() <= 60.0, "{}", render(&plan));
-        }
-    }
-
-    #[test]
-    fn a_plan_never_exceeds_its_budget_and_takes_tasks_in_order() {
-        let catalog = catalog();
-        let all: Vec<&Exercise> = catalog.exercises.iter().collect();
-        for minutes in (10..=300).step_by(7) {
-            for level in [Level::Junior, Level::Senior] {
-                let plan = plan(&by_level(&all, level), minutes, level);
-                assert!(plan.planned_minutes() <= f64::from(minutes) + 1e-9);
-                for planned in &plan.exercises {
-                    let ids: Vec<&str> = planned.tasks.iter().map(|(t, _)| t.id.as_str()).collect();
-                    let first: Vec<&str> = planned.exercise.tasks[..ids.len()]
-                        .iter()
-                        .map(|t| t.id.as_str())
-                        .collect();
-                    assert_eq!(ids, first);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_junior_starts_with_easier_exercises_and_a_senior_with_harder_ones() {
-        let catalog = catalog();
-        let all: Vec<&Exercise> = catalog.exercises.iter().collect();
-        let ranks = |level| {
-            by_level(&all, level)
-                .iter()
-                .map(|e| e.difficulty as u8)
-                .collect::<Vec<_>>()
-        };
-        assert!(ranks(Level::Junior).is_sorted());
-        assert!(ranks(Level::Senior).iter().rev().is_sorted());
-        assert_eq!(ranks(Level::Junior).len(), all.len());
-    }
-}
+mod tests;

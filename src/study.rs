@@ -1,5 +1,5 @@
-//! The learner's commands around `check`: the list with progress, `reset`, `solution`,
-//! `guide` and `plan`. Each validates first and fails with one line a person can act on.
+//! The learner's commands around `check`: the list with progress, `reset`, `solution`
+//! and `guide`. Each validates first and fails with one line a person can act on.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write as _};
@@ -10,8 +10,6 @@ use anyhow::{Context, Result, bail};
 
 use crate::app::{EXIT_NOT_PASSED, EXIT_PASSED};
 use crate::catalog::{Catalog, Exercise};
-use crate::cli::Level;
-use crate::plan;
 use crate::progress::Progress;
 use crate::stubs;
 
@@ -243,34 +241,6 @@ pub fn render_guide(exercise: &Exercise, width: usize) -> String {
 
 pub fn guide(exercise: &Exercise) -> Result<ExitCode> {
     println!("{}", render_guide(exercise, 100).trim_end());
-    Ok(ExitCode::from(EXIT_PASSED))
-}
-
-/// `mldrill plan`: see [`crate::plan`] for the heuristic.
-pub fn plan(catalog: &Catalog, minutes: u32, level: Level, ids: &[String]) -> Result<ExitCode> {
-    let chosen: Vec<&Exercise> = if ids.is_empty() {
-        plan::by_level(&catalog.exercises.iter().collect::<Vec<_>>(), level)
-    } else {
-        ids.iter()
-            .map(|id| catalog.get(id))
-            .collect::<Result<_, _>>()?
-    };
-    let proposal = plan::plan(&chosen, minutes, level);
-    if proposal.exercises.is_empty() {
-        let shortest = chosen
-            .iter()
-            .filter_map(|e| e.tasks.first().map(|t| plan::task_minutes(e, t, level)))
-            .fold(f64::INFINITY, f64::min);
-        bail!(
-            "no task fits in {minutes} minutes: the shortest first task needs about {:.0} minutes, plus {} to read the statement and {} for questions; pass a larger --minutes",
-            shortest.ceil(),
-            plan::READING_MINUTES,
-            (f64::from(minutes) / 6.0)
-                .min(plan::MAX_DISCUSSION_MINUTES)
-                .round()
-        );
-    }
-    println!("{}", plan::render(&proposal).trim_end());
     Ok(ExitCode::from(EXIT_PASSED))
 }
 

@@ -386,6 +386,34 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
         statuses(solution).iter().all(|s| s == "pass"),
         "{solution:#}"
     );
+    // The scorecards follow the result: a failing submission gets questions about its
+    // failed properties, the solution none of those.
+    let follow_ups = |name: &str| {
+        json["scorecards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["submission"] == name)
+            .unwrap_or_else(|| panic!("a scorecard for {name}"))["exercises"][0]["follow_ups"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let strong = follow_ups("solution");
+    let weak = follow_ups("misbehaves");
+    assert!((3..=4).contains(&strong.len()) && (3..=4).contains(&weak.len()));
+    assert!(
+        strong
+            .iter()
+            .all(|f| f["trigger"] != "failed" && f["trigger"] != "unfinished"),
+        "{strong:#?}"
+    );
+    assert_eq!(weak[0]["trigger"], "failed", "{weak:#?}");
+    assert!(
+        weak[0]["why"].as_str().unwrap().starts_with('`'),
+        "{weak:#?}"
+    );
+    assert_ne!(strong, weak);
     // Tasks earn 100; the benchmark (the reference against itself) is measured and near 1x.
     let performance = &solution["exercises"][0]["performance"];
     let ratio = performance["ratio"]
@@ -544,10 +572,15 @@ fn the_scorecard_puts_the_guide_beside_the_grade() {
             record["seed"].as_str().unwrap()
         ),
         "| speed (`collate` benchmark) | not measured | 0/10 |",
-        "### Interviewer guide",
+        "### Follow-ups for this result",
+        "   - why: task `batching` was not implemented",
         "- [ ] ",
         "Junior answer",
         "| batching | not_implemented |",
+        "## Ratings",
+        "- interviewer: ?",
+        "| `reliable-pipelines` Building ML data pipelines that stay correct and reproducible (the hands-on part probes it: dataloader/",
+        "## Rating rubric",
     ] {
         assert!(
             card.contains(expected),

@@ -46,6 +46,19 @@ pub struct Comparison {
     pub rounds: usize,
 }
 
+impl Comparison {
+    /// A comparison known only by its ratio, as if every round had measured it.
+    pub fn of_ratio(ratio: f64) -> Self {
+        Self {
+            candidate_ns: 0.0,
+            reference_ns: 0.0,
+            ratio,
+            spread: (ratio, ratio),
+            rounds: 1,
+        }
+    }
+}
+
 fn replies(session: &Session, request: &[u8]) -> Result<Vec<ByteBuf>, String> {
     match session.request_encoded(request) {
         Ok(Response::Replies(r)) => Ok(r),

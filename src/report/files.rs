@@ -43,7 +43,13 @@ impl Reports {
         })
     }
 
-    pub fn write(self, results: &[SubmissionResult], catalog: &Catalog) -> Result<()> {
+    /// Writes every report; the scorecard's rating form needs the question `bank`.
+    pub fn write(
+        self,
+        results: &[SubmissionResult],
+        catalog: &Catalog,
+        bank: Option<&crate::questions::Bank>,
+    ) -> Result<()> {
         use std::io::Write;
         let write = |report: Option<(PathBuf, std::fs::File)>,
                      text: &dyn Fn() -> Result<String>| {
@@ -54,14 +60,19 @@ impl Reports {
             Ok::<(), anyhow::Error>(())
         };
         write(self.json, &|| {
-            let document = serde_json::json!({ "schema_version": SUBMISSION_SCHEMA_VERSION, "submissions": results });
+            let document = serde_json::json!({
+                "schema_version": SUBMISSION_SCHEMA_VERSION,
+                "submissions": results,
+                "scorecards": super::json::scorecards(results, catalog),
+            });
             Ok(serde_json::to_string_pretty(&document)?)
         })?;
         write(self.junit, &|| Ok(super::junit::render(results)))?;
         write(self.markdown, &|| {
+            let bank = bank.context("the scorecard needs the question bank")?;
             Ok(results
                 .iter()
-                .map(|r| super::markdown::render(r, catalog))
+                .map(|r| super::markdown::render(r, catalog, bank))
                 .collect::<Vec<_>>()
                 .join("\n---\n\n"))
         })?;

@@ -1,15 +1,72 @@
-//! The interviewer's scorecard: the automatic grade of each exercise beside its
-//! interviewer guide (areas as checkboxes, follow-up questions, junior versus senior).
+//! The interviewer's scorecard: the automatic grade of each exercise, the 3 to 4
+//! follow-up questions picked for that result (and why), the guide's areas as checkboxes
+//! and junior versus senior, then the rating form with its rubric
+//! ([`crate::scorecard::form`]).
 
 use std::fmt::Write;
 
 use crate::catalog::Catalog;
 use crate::grader::SubmissionResult;
+use crate::questions::Bank;
 use crate::runner::Status;
+use crate::scorecard::{form, tailor};
 
-pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
+/// The automatic grade in one line, as the form carries it.
+fn grade_line(result: &SubmissionResult) -> String {
+    let exercises: Vec<String> = result
+        .exercises
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} / {}",
+                e.result.exercise, e.result.points, e.result.max_points
+            )
+        })
+        .collect();
+    format!(
+        "{} / {} points, seed {}{}",
+        result.points,
+        result.max_points,
+        result.seed,
+        if exercises.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", exercises.join(", "))
+        }
+    )
+}
+
+/// The competencies to rate: those the graded exercises probe first, most probed first
+/// (with the tasks that probe them), then the rest of the bank.
+fn rating_rows(result: &SubmissionResult, bank: &Bank) -> Vec<(String, String, Vec<String>)> {
+    let graded: Vec<&str> = result
+        .exercises
+        .iter()
+        .map(|e| e.result.exercise.as_str())
+        .collect();
+    let mut rows: Vec<(String, String, Vec<String>)> = bank
+        .competencies
+        .iter()
+        .map(|c| {
+            let mut probed: Vec<String> = c
+                .questions
+                .iter()
+                .flat_map(|q| &q.probes)
+                .filter(|p| graded.iter().any(|e| p.split('/').next() == Some(e)))
+                .cloned()
+                .collect();
+            probed.sort();
+            probed.dedup();
+            (c.id.clone(), c.title.clone(), probed)
+        })
+        .collect();
+    rows.sort_by_key(|(_, _, probed)| std::cmp::Reverse(probed.len()));
+    rows
+}
+
+pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# Scorecard: {}\n", result.submission);
+    let _ = writeln!(md, "{}{}\n", form::SCORECARD_HEADING, result.submission);
     let _ = writeln!(
         md,
         "- automatic grade: **{} / {}** points",
@@ -95,18 +152,24 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
             );
         }
         if let Ok(exercise) = catalog.get(&graded.exercise) {
+            let _ = writeln!(md, "\n### Follow-ups for this result\n");
+            for (i, follow_up) in tailor::follow_ups(exercise, graded).iter().enumerate() {
+                let _ = writeln!(
+                    md,
+                    "{}. {}\n   - why: {}",
+                    i + 1,
+                    follow_up.question,
+                    follow_up.why.replace('\n', " ")
+                );
+            }
             let guide = &exercise.guide;
-            let _ = writeln!(md, "\n### Interviewer guide\n\nAreas to cover:\n");
+            let _ = writeln!(
+                md,
+                "\n### Areas to cover\n\n(`mldrill guide {}` has the whole guide, security pivot included.)\n",
+                exercise.id
+            );
             for area in &guide.areas {
                 let _ = writeln!(md, "- [ ] {area}");
-            }
-            let _ = writeln!(md, "\nFollow-up questions:\n");
-            for question in &guide.follow_ups {
-                let _ = writeln!(md, "- {question}");
-            }
-            let _ = writeln!(md, "\nSecurity pivot:\n");
-            for item in &guide.security_pivot {
-                let _ = writeln!(md, "- [ ] {item}");
             }
             let _ = writeln!(
                 md,
@@ -116,5 +179,11 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
             );
         }
     }
+    md.push_str(&form::render(
+        &result.submission,
+        &grade_line(result),
+        &rating_rows(result, bank),
+        bank,
+    ));
     md
 }
