@@ -1,15 +1,17 @@
 //! The interviewer's scorecard: the automatic grade of each exercise beside its
 //! interviewer guide (areas as checkboxes, follow-up questions, junior versus senior).
+//! Candidate text (names, messages, paths) is escaped so it cannot add Markdown of its own.
 
 use std::fmt::Write;
 
 use crate::catalog::Catalog;
 use crate::grader::SubmissionResult;
+use crate::report::escape::markdown_text;
 use crate::runner::Status;
 
 pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# Scorecard: {}\n", result.submission);
+    let _ = writeln!(md, "# Scorecard: {}\n", markdown_text(&result.submission));
     let _ = writeln!(
         md,
         "- automatic grade: **{} / {}** points",
@@ -17,8 +19,10 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
     );
     let _ = writeln!(
         md,
-        "- seed: `{}`, from {} (replay: `mldrill grade {} --seed {}`)",
-        result.seed, result.seed_source, result.path, result.seed
+        "- seed: `{}`, from {} (replay: {})",
+        result.seed,
+        result.seed_source,
+        markdown_text(&format!("mldrill grade {} --seed {}", result.path, result.seed))
     );
     match (result.minutes_taken, result.minutes_allowed) {
         (Some(taken), Some(allowed)) => {
@@ -34,10 +38,14 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
         _ => {}
     }
     if let Some(error) = &result.error {
-        let _ = writeln!(md, "\n**The submission could not be graded:** {error}");
+        let _ = writeln!(
+            md,
+            "\n**The submission could not be graded:** {}",
+            markdown_text(error)
+        );
     }
     for warning in &result.warnings {
-        let _ = writeln!(md, "\n**Warning:** {warning}");
+        let _ = writeln!(md, "\n**Warning:** {}", markdown_text(warning));
     }
     for exercise in &result.exercises {
         let graded = &exercise.result;
@@ -47,7 +55,11 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
             graded.exercise, graded.points, graded.max_points
         );
         for violation in &exercise.policy {
-            let _ = writeln!(md, "- rejected by the source policy: `{violation}`");
+            let _ = writeln!(
+                md,
+                "- rejected by the source policy: {}",
+                markdown_text(&violation.to_string())
+            );
         }
         let _ = writeln!(
             md,
@@ -61,11 +73,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
                     format!(
                         "`{}`: {}",
                         v.property,
-                        v.message
-                            .as_deref()
-                            .unwrap_or("")
-                            .replace('|', "\\|")
-                            .replace('\n', " ")
+                        markdown_text(v.message.as_deref().unwrap_or(""))
                     )
                 })
                 .unwrap_or_default();
@@ -91,7 +99,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
                 },
                 performance.points,
                 performance.max_points,
-                performance.message.replace('|', "\\|")
+                markdown_text(&performance.message)
             );
         }
         if let Ok(exercise) = catalog.get(&graded.exercise) {
