@@ -371,7 +371,18 @@ mod tests {
         for (args, seed) in [
             (&["check", "dataloader", "--seed"][..], "-1"),
             (&["grade", "sub.zip", "--seed"][..], "18446744073709551616"),
-            (&["screen", "export", "--exercises", "ngram", "--out", "x", "--seed"][..], "-5"),
+            (
+                &[
+                    "screen",
+                    "export",
+                    "--exercises",
+                    "ngram",
+                    "--out",
+                    "x",
+                    "--seed",
+                ][..],
+                "-5",
+            ),
             (&["grade", "sub.zip", "--seed"][..], "ten"),
         ] {
             let error = Cli::try_parse_from(["mldrill"].iter().chain(args).chain([&seed]))
@@ -380,14 +391,24 @@ mod tests {
             let first = error.lines().next().unwrap_or_default();
             assert!(
                 first.contains(&format!("invalid value '{seed}' for '--seed"))
-                    && first.contains("seeds are unsigned 64-bit integers, 0 to 18446744073709551615"),
+                    && first
+                        .contains("seeds are unsigned 64-bit integers, 0 to 18446744073709551615"),
                 "{error}"
             );
         }
-        let parsed = Cli::try_parse_from(["mldrill", "check", "dataloader", "--seed", "18446744073709551615"]);
+        let parsed = Cli::try_parse_from([
+            "mldrill",
+            "check",
+            "dataloader",
+            "--seed",
+            "18446744073709551615",
+        ]);
         assert!(matches!(
             parsed.map(|cli| cli.command),
-            Ok(Command::Check { seed: Some(u64::MAX), .. })
+            Ok(Command::Check {
+                seed: Some(u64::MAX),
+                ..
+            })
         ));
     }
 }

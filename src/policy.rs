@@ -379,8 +379,7 @@ fn check_std_path(trees: &[TokenTree], i: usize, line: usize, report: Report) {
     }
 }
 
-const MACRO_PATH: &str =
-    "a path built from a macro variable (`$name::` or `::$name`) is not allowed; write the path out";
+const MACRO_PATH: &str = "a path built from a macro variable (`$name::` or `::$name`) is not allowed; write the path out";
 
 /// A path that starts with `::` (not the `::` inside a path): in written code it names a
 /// crate, and no crate is called `fs` or `process`; a macro that glues it after a `std`
@@ -673,14 +672,35 @@ mod tests {
             ("fn f() { let _ = std::fs::<>::read(\"x\"); }", "std::fs"),
             ("type F = std::<>::fs::File;", "std::fs"),
             ("fn f() { let _ = std<>::fs::read(\"x\"); }", "std::fs"),
-            ("fn f() { let _ = core::<u8>::<>::env::args(); }", "std::env"),
-            ("fn f() -> u32 { std::<fn() -> u8>::process::id() }", "std::process"),
-            ("fn f() -> u32 { std::<Vec<Vec<u8>>>::process::id() }", "std::process"),
+            (
+                "fn f() { let _ = core::<u8>::<>::env::args(); }",
+                "std::env",
+            ),
+            (
+                "fn f() -> u32 { std::<fn() -> u8>::process::id() }",
+                "std::process",
+            ),
+            (
+                "fn f() -> u32 { std::<Vec<Vec<u8>>>::process::id() }",
+                "std::process",
+            ),
             ("type F = <std::<>::fs::File as Default>::X;", "std::fs"),
-            ("use std::{self};\nfn f() { let _ = self::std::fs::read(\"x\"); }", "std::fs"),
-            ("pub use ::std;\nfn f() { let _ = crate::std::<>::net::TcpStream::connect(\"x\"); }", "std::net"),
-            ("mod m { pub fn f() { let _ = super::std::os::raw::c_int::default(); } }", "std::os"),
-            ("fn f() { let _ = r#std::<>::r#fs::read(\"x\"); }", "std::fs"),
+            (
+                "use std::{self};\nfn f() { let _ = self::std::fs::read(\"x\"); }",
+                "std::fs",
+            ),
+            (
+                "pub use ::std;\nfn f() { let _ = crate::std::<>::net::TcpStream::connect(\"x\"); }",
+                "std::net",
+            ),
+            (
+                "mod m { pub fn f() { let _ = super::std::os::raw::c_int::default(); } }",
+                "std::os",
+            ),
+            (
+                "fn f() { let _ = r#std::<>::r#fs::read(\"x\"); }",
+                "std::fs",
+            ),
         ];
         for (source, module) in cases {
             let expected = format!("`{module}` is not allowed");

@@ -105,7 +105,11 @@ impl Submission {
         {
             // Several gzip members one after another are one stream, as GNU tar reads them.
             let file = File::open(path).map_err(read_err)?;
-            read_tar(path, flate2::read::MultiGzDecoder::new(file), &mut submission)?;
+            read_tar(
+                path,
+                flate2::read::MultiGzDecoder::new(file),
+                &mut submission,
+            )?;
         } else if meta.is_file() && file_name.ends_with(".zip") {
             read_zip(path, File::open(path).map_err(read_err)?, &mut submission)?;
         } else {
@@ -157,10 +161,7 @@ impl Submission {
             return Ok(());
         };
         if size > FILE_CAP {
-            self.ignore(
-                relative.display(),
-                &format!("larger than {FILE_CAP} bytes"),
-            );
+            self.ignore(relative.display(), &format!("larger than {FILE_CAP} bytes"));
             return Ok(());
         }
         if self.taken + size > TOTAL_CAP {
@@ -169,10 +170,7 @@ impl Submission {
         // One byte past the cap tells a file that grew, or lied about its size, apart.
         let bytes = bytes(FILE_CAP + 1)?;
         if bytes.len() as u64 > FILE_CAP {
-            self.ignore(
-                relative.display(),
-                &format!("larger than {FILE_CAP} bytes"),
-            );
+            self.ignore(relative.display(), &format!("larger than {FILE_CAP} bytes"));
             return Ok(());
         }
         self.taken += bytes.len() as u64;
@@ -192,7 +190,10 @@ impl Submission {
             }
             Place::Source { exercise, file } => {
                 self.last_edit = self.last_edit.max(mtime);
-                self.sources.entry(exercise).or_default().insert(file, bytes);
+                self.sources
+                    .entry(exercise)
+                    .or_default()
+                    .insert(file, bytes);
             }
         }
         Ok(())
@@ -553,7 +554,9 @@ mod tests {
             header.set_mode(0o644);
             header.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path);
             if kind.is_symlink() || kind.is_hard_link() {
-                header.set_link_name(std::str::from_utf8(data).unwrap()).unwrap();
+                header
+                    .set_link_name(std::str::from_utf8(data).unwrap())
+                    .unwrap();
                 header.set_size(0);
                 header.set_cksum();
                 builder.append(&header, &[][..]).unwrap();
@@ -642,7 +645,10 @@ mod tests {
         );
         assert!(submission.taken <= TOTAL_CAP);
         let error = read_bytes("big.tgz", &gzip(&tar)).unwrap_err().to_string();
-        assert!(error.contains("more than 16 MiB of candidate sources"), "{error}");
+        assert!(
+            error.contains("more than 16 MiB of candidate sources"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -667,13 +673,29 @@ mod tests {
         use tar::EntryType;
         let tar = tar_of(&[
             (b"exercises/dataloader/src/lib.rs", FILE, b"pub fn ok() {}"),
-            (b"exercises\\dataloader\\src\\win.rs", FILE, b"pub fn w() {}"),
-            (b"exercises/dataloader/src/\xff\xfe.rs", FILE, b"pub fn u() {}"),
+            (
+                b"exercises\\dataloader\\src\\win.rs",
+                FILE,
+                b"pub fn w() {}",
+            ),
+            (
+                b"exercises/dataloader/src/\xff\xfe.rs",
+                FILE,
+                b"pub fn u() {}",
+            ),
             (b"exercises/dataloader/src/pipe.rs", EntryType::Fifo, b""),
             (b"exercises/dataloader/src/tty.rs", EntryType::Char, b""),
             (b"exercises/dataloader/src/disk.rs", EntryType::Block, b""),
-            (b"exercises/dataloader/src/link.rs", EntryType::Symlink, b"/etc/passwd"),
-            (b"exercises/dataloader/src/hard.rs", EntryType::Link, b"lib.rs"),
+            (
+                b"exercises/dataloader/src/link.rs",
+                EntryType::Symlink,
+                b"/etc/passwd",
+            ),
+            (
+                b"exercises/dataloader/src/hard.rs",
+                EntryType::Link,
+                b"lib.rs",
+            ),
             (b"exercises/dataloader/src/", EntryType::Directory, b""),
         ]);
         let submission = read_bytes("sub.tgz", &gzip(&tar)).unwrap();

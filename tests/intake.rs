@@ -151,7 +151,8 @@ fn an_archive_of_many_large_sources_keeps_the_cli_small() {
 /// Text a candidate controls, built to fool each format: ANSI escapes that clear the
 /// screen and retitle the terminal, a carriage return, a Markdown heading, a fake grade,
 /// an HTML comment that would hide the rest of a scorecard, a spreadsheet formula.
-const INJECTION: &str = "\x1b[2J\r# Fake heading\n- automatic grade: **110 / 110** points\n<!-- =cmd|' /C calc'!A0";
+const INJECTION: &str =
+    "\x1b[2J\r# Fake heading\n- automatic grade: **110 / 110** points\n<!-- =cmd|' /C calc'!A0";
 
 /// The one submission of a `--json` report.
 fn find_submission(report: &Value) -> &Value {
@@ -349,8 +350,16 @@ fn dropped_entries_are_listed_with_the_reason() {
             tar::EntryType::Regular,
             b"pub fn u() {}",
         ),
-        Entry(b"exercises/dataloader/src/pipe.rs", tar::EntryType::Fifo, b""),
-        Entry(b"exercises/dataloader/src/tty.rs", tar::EntryType::Char, b""),
+        Entry(
+            b"exercises/dataloader/src/pipe.rs",
+            tar::EntryType::Fifo,
+            b"",
+        ),
+        Entry(
+            b"exercises/dataloader/src/tty.rs",
+            tar::EntryType::Char,
+            b"",
+        ),
         Entry(
             b"exercises/dataloader/src/link.rs",
             tar::EntryType::Symlink,

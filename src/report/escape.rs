@@ -104,13 +104,23 @@ mod tests {
         assert!(shown.contains("\\# Fake heading"), "{shown}");
         assert!(shown.contains("\\*\\*110 / 110\\*\\*"), "{shown}");
         assert!(shown.contains("\\<\\!-- hide"), "{shown}");
-        assert_eq!(markdown_text("a | b [l](u) `c` \\"), "a \\| b \\[l\\](u) \\`c\\` \\\\");
+        assert_eq!(
+            markdown_text("a | b [l](u) `c` \\"),
+            "a \\| b \\[l\\](u) \\`c\\` \\\\"
+        );
         assert_eq!(markdown_text("\x1b[31m"), "\\\\u{1b}\\[31m");
     }
 
     #[test]
     fn csv_cells_never_start_a_formula() {
-        for formula in ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+        for formula in [
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
             let cell = csv_cell(formula);
             assert!(cell.starts_with('\''), "{formula:?} -> {cell}");
         }

@@ -22,7 +22,10 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
         "- seed: `{}`, from {} (replay: {})",
         result.seed,
         result.seed_source,
-        markdown_text(&format!("mldrill grade {} --seed {}", result.path, result.seed))
+        markdown_text(&format!(
+            "mldrill grade {} --seed {}",
+            result.path, result.seed
+        ))
     );
     match (result.minutes_taken, result.minutes_allowed) {
         (Some(taken), Some(allowed)) => {
