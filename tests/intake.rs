@@ -419,3 +419,62 @@ fn a_seed_out_of_range_says_seeds_are_unsigned() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// Ways around the source policy found in review, each graded as a submission: rejected
+/// with the construct named, and never built.
+#[test]
+fn policy_bypasses_found_in_review_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("generic_args_path", "4: `std::fs` is not allowed"),
+        ("generic_args_path", "8: `std::process` is not allowed"),
+        ("macro_glued_path", "10: `::fs` is not allowed"),
+    ];
+    let mut paths = Vec::new();
+    for name in ["generic_args_path", "macro_glued_path"] {
+        let src = dir.path().join(name).join("exercises/dataloader/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::copy(
+            repo().join(format!("tests/fixtures/submissions/{name}.rs")),
+            src.join("lib.rs"),
+        )
+        .unwrap();
+        paths.push(dir.path().join(name));
+    }
+    let json = dir.path().join("grade.json");
+    let mut args: Vec<&std::ffi::OsStr> = vec!["grade".as_ref()];
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    args.extend(["--json".as_ref(), json.as_os_str()]);
+    let output = mldrill(&args);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    for (name, reason) in cases {
+        let submission = report["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["submission"] == name)
+            .unwrap();
+        let exercise = &submission["exercises"][0];
+        let statuses: Vec<&str> = exercise["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            statuses.iter().all(|s| *s == "rejected"),
+            "{name}: {statuses:?}"
+        );
+        let found: Vec<String> = exercise["policy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("{}: {}", v["line"], v["reason"].as_str().unwrap()))
+            .collect();
+        assert!(
+            found.iter().any(|f| f.starts_with(reason)),
+            "{name}: {reason:?} not in {found:?}"
+        );
+    }
+}
