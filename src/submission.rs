@@ -379,7 +379,19 @@ fn read_tar(
         if kind.is_dir() {
             continue;
         }
-        if let Some(reason) = unusable_path(&relative) {
+        // The tar crate reads PAX records line by line, so a line break in a name breaks the
+        // record and it falls back to the header's (other, truncated) name, which is not the
+        // file GNU tar would extract.
+        let pax_unreadable = entry
+            .pax_extensions()
+            .map_err(bad)?
+            .is_some_and(|mut records| records.any(|record| record.is_err()));
+        if pax_unreadable {
+            submission.ignore(
+                relative.display(),
+                "its PAX header does not parse (a line break in its name?), so its real name is unknown",
+            );
+        } else if let Some(reason) = unusable_path(&relative) {
             submission.ignore(relative.display(), reason);
         } else if kind.is_symlink() || kind.is_hard_link() {
             submission.ignore(relative.display(), "link, not followed");
@@ -710,6 +722,39 @@ mod tests {
             "exercises/dataloader/src/hard.rs (link, not followed)",
         ];
         assert_eq!(submission.ignored, expected);
+    }
+
+    /// A PAX header (as Python's tarfile and GNU tar write for names that need it) whose
+    /// path holds a line break: the tar crate cannot parse it and would read the header's
+    /// truncated name instead.
+    #[test]
+    fn an_entry_whose_pax_name_does_not_parse_is_listed() {
+        let name = "exercises/dataloader/src/a\nb.rs";
+        let record = |len: usize| format!("{len} path={name}\n");
+        let len = (1..100).find(|&n| record(n).len() == n).unwrap();
+        let record = record(len);
+        let mut pax = tar::Header::new_ustar();
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_path("PaxHeader").unwrap();
+        pax.set_size(record.len() as u64);
+        pax.set_cksum();
+        let mut file = tar::Header::new_ustar();
+        file.set_path("exercises/dataloader/src/a").unwrap();
+        file.set_size(5);
+        file.set_mode(0o644);
+        file.set_cksum();
+        let mut builder = tar::Builder::new(Vec::new());
+        builder.append(&pax, record.as_bytes()).unwrap();
+        builder.append(&file, &b"x = 1"[..]).unwrap();
+        let tar = builder.into_inner().unwrap();
+        let submission = read_bytes("sub.tgz", &gzip(&tar)).unwrap();
+        assert!(submission.sources.is_empty());
+        assert_eq!(submission.ignored.len(), 1, "{:?}", submission.ignored);
+        assert!(
+            submission.ignored[0].contains("its PAX header does not parse"),
+            "{:?}",
+            submission.ignored
+        );
     }
 
     #[test]
