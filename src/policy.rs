@@ -112,15 +112,55 @@ pub fn check_source(file: &Path, bytes: &[u8]) -> Vec<Violation> {
             }];
         }
     };
+    if deepest(&tokens) > DEPTH_MAX {
+        return vec![violation(
+            1,
+            format!("brackets nested more than {DEPTH_MAX} deep are not allowed"),
+        )];
+    }
     let mut found: Vec<Violation> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut more = 0usize;
     scan(tokens, &mut |line, reason| {
-        let v = violation(line, reason);
-        if !found.contains(&v) {
-            found.push(v);
+        if seen.len() >= VIOLATIONS_MAX {
+            more += 1;
+        } else if seen.insert((line, reason.clone())) {
+            found.push(violation(line, reason));
         }
     });
     found.sort_by_key(|v| v.line);
+    if more > 0 {
+        let last = found.last().map_or(1, |v| v.line);
+        found.push(violation(
+            last,
+            format!("and {more} more constructs the policy rejects"),
+        ));
+    }
     found
+}
+
+/// Deepest nesting of brackets the scan descends into (it recurses once per level), and
+/// most violations kept for one file.
+const DEPTH_MAX: usize = 256;
+const VIOLATIONS_MAX: usize = 100;
+
+/// How deep the groups of `tokens` nest, counted without recursion (a file of a million
+/// `{` must not overflow the grader's stack).
+fn deepest(tokens: &TokenStream) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(tokens.clone(), 0usize)];
+    while let Some((stream, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        if depth > DEPTH_MAX {
+            break;
+        }
+        for tree in stream {
+            if let TokenTree::Group(group) = tree {
+                pending.push((group.stream(), depth + 1));
+            }
+        }
+    }
+    deepest
 }
 
 /// `text` as rustc lexes it: without a leading byte-order mark, and with a first line that
@@ -179,8 +219,8 @@ fn is_bang(tree: Option<&TokenTree>) -> bool {
 /// The index of the next segment of a path whose segment (or leading `::`) ends just
 /// before `start`, past the `::` separators and generic arguments (`<...>`, `::<...>`,
 /// empty ones included) that rustc reads through; `None` when no `::` follows, so the
-/// path ends there.
-fn next_segment(trees: &[TokenTree], start: usize) -> Option<usize> {
+/// path ends there. `closes` is [`angle_closes`] of `trees`.
+fn next_segment(trees: &[TokenTree], closes: &[Option<usize>], start: usize) -> Option<usize> {
     let mut j = start;
     let mut separated = false;
     loop {
@@ -188,34 +228,35 @@ fn next_segment(trees: &[TokenTree], start: usize) -> Option<usize> {
             j += 2;
             separated = true;
         } else if is_punct(trees.get(j), '<') {
-            j = past_generics(trees, j)?;
+            j = closes[j]?;
         } else {
             return separated.then_some(j);
         }
     }
 }
 
-/// The index just past the `>` that closes the `<` at `open`: nested `<...>` counted, the
-/// `>` of a `->` not. `None` when none closes it before the statement ends (a comparison).
-fn past_generics(trees: &[TokenTree], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (j, tree) in trees.iter().enumerate().skip(open) {
+/// For each `<` in `trees`, the index just past the `>` that closes it (nested pairs
+/// matched, the `>` of a `->` not one); `None` when none does before the statement ends
+/// (a comparison). One pass, so a file of a million `std<` costs no more than its length.
+fn angle_closes(trees: &[TokenTree]) -> Vec<Option<usize>> {
+    let mut closes = vec![None; trees.len()];
+    let mut open = Vec::new();
+    for (j, tree) in trees.iter().enumerate() {
         let TokenTree::Punct(p) = tree else { continue };
         let arrow = j > 0
             && matches!(&trees[j - 1], TokenTree::Punct(q) if q.as_char() == '-' && q.spacing() == Spacing::Joint);
         match p.as_char() {
-            '<' => depth += 1,
+            '<' => open.push(j),
             '>' if !arrow => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(j + 1);
+                if let Some(at) = open.pop() {
+                    closes[at] = Some(j + 1);
                 }
             }
-            ';' => return None,
+            ';' => open.clear(),
             _ => {}
         }
     }
-    None
+    closes
 }
 
 /// `::` at `i`: two joint colons.
@@ -235,6 +276,7 @@ fn line_of(tree: &TokenTree) -> usize {
 
 fn scan(tokens: TokenStream, report: Report) {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let closes = angle_closes(&trees);
     for (i, tree) in trees.iter().enumerate() {
         let line = line_of(tree);
         match tree {
@@ -267,12 +309,12 @@ fn scan(tokens: TokenStream, report: Report) {
                     m if BANNED_MACROS.contains(&m) && is_bang(next) => {
                         report(line, format!("the `{m}!` macro is not allowed"))
                     }
-                    "std" | "core" | "alloc" => check_std_path(&trees, i, line, report),
+                    "std" | "core" | "alloc" => check_std_path(&trees, &closes, i, line, report),
                     _ => {}
                 }
             }
             TokenTree::Punct(p) if p.as_char() == ':' && is_path_sep(&trees, i) => {
-                check_global_path(&trees, i, line, report)
+                check_global_path(&trees, &closes, i, line, report)
             }
             TokenTree::Punct(p) if p.as_char() == '$' => {
                 check_metavariable(&trees, i, line, report)
@@ -317,7 +359,10 @@ fn check_use(rest: &[TokenTree], line: usize, report: Report) {
     fn visit(trees: &[TokenTree], line: usize, report: Report) -> bool {
         for tree in trees {
             match tree {
+                // A `use` item holds no other `use`: stopping at one keeps the scan of a
+                // file of `use use use ...` linear.
                 TokenTree::Punct(p) if p.as_char() == ';' => return true,
+                TokenTree::Ident(i) if i == "use" => return true,
                 TokenTree::Group(g) => {
                     let inner: Vec<TokenTree> = g.stream().into_iter().collect();
                     visit(&inner, line, report);
@@ -348,14 +393,20 @@ fn check_use(rest: &[TokenTree], line: usize, report: Report) {
 /// After `std` (or `core`, `alloc`): `std::fs`, `std::<>::fs`, `std::{fs}`, `std::*` and
 /// `std as x` are rejected, and so is a path a macro completes (`std $($rest)*`, or
 /// `std::` followed by nothing a path can hold).
-fn check_std_path(trees: &[TokenTree], i: usize, line: usize, report: Report) {
+fn check_std_path(
+    trees: &[TokenTree],
+    closes: &[Option<usize>],
+    i: usize,
+    line: usize,
+    report: Report,
+) {
     if ident(trees.get(i + 1)).as_deref() == Some("as") {
         report(line, "renaming the standard library is not allowed".into());
     }
     if is_punct(trees.get(i + 1), '$') {
         report(line, MACRO_PATH.into());
     }
-    let Some(j) = next_segment(trees, i + 1) else {
+    let Some(j) = next_segment(trees, closes, i + 1) else {
         return;
     };
     match trees.get(j) {
@@ -384,7 +435,13 @@ const MACRO_PATH: &str = "a path built from a macro variable (`$name::` or `::$n
 /// A path that starts with `::` (not the `::` inside a path): in written code it names a
 /// crate, and no crate is called `fs` or `process`; a macro that glues it after a `std`
 /// passed separately (`m!(std, ::fs::read(..))`) reaches the module.
-fn check_global_path(trees: &[TokenTree], i: usize, line: usize, report: Report) {
+fn check_global_path(
+    trees: &[TokenTree],
+    closes: &[Option<usize>],
+    i: usize,
+    line: usize,
+    report: Report,
+) {
     let inside_path = i > 0
         && match &trees[i - 1] {
             TokenTree::Ident(_) => true,
@@ -394,7 +451,7 @@ fn check_global_path(trees: &[TokenTree], i: usize, line: usize, report: Report)
     if inside_path {
         return;
     }
-    if let Some(j) = next_segment(trees, i)
+    if let Some(j) = next_segment(trees, closes, i)
         && let Some(m) = ident(trees.get(j))
         && BANNED_MODULES.contains(&m.as_str())
     {
@@ -764,6 +821,28 @@ mod tests {
         assert_eq!(
             reasons("#![path = \"x\"]\nfn f() {}"),
             vec!["1: the `#[path]` attribute is not allowed"]
+        );
+    }
+
+    /// Files built to make the scan slow or deep: each is checked in work proportional to
+    /// its size (the scan would otherwise be quadratic in them, or overflow the stack).
+    #[test]
+    fn pathological_files_are_checked_in_bounded_work() {
+        let angles = "fn f() { let _ = std".to_owned() + &" < std".repeat(200_000) + "; }";
+        assert_eq!(reasons(&angles), Vec::<String>::new());
+        let uses = "use ".repeat(200_000);
+        assert_eq!(reasons(&uses), Vec::<String>::new());
+        let unsafes = "fn f() {".to_owned() + &" unsafe {}\n".repeat(100_000) + "}";
+        let found = reasons(&unsafes);
+        assert_eq!(found.len(), VIOLATIONS_MAX + 1);
+        assert_eq!(
+            found.last().unwrap(),
+            "100: and 99900 more constructs the policy rejects"
+        );
+        let deep = "fn f() ".to_owned() + &"{".repeat(300_000) + &"}".repeat(300_000);
+        assert_eq!(
+            reasons(&deep),
+            vec!["1: brackets nested more than 256 deep are not allowed"]
         );
     }
 
