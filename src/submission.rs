@@ -418,11 +418,72 @@ fn read_tar(
     Ok(())
 }
 
-fn read_zip(path: &Path, file: File, submission: &mut Submission) -> Result<(), SubmissionError> {
+/// Most entries, and largest central directory, a zip may declare: its reader holds the
+/// whole directory in memory (a few hundred bytes an entry, names included) before the
+/// first entry is read.
+const ZIP_ENTRY_MAX: u64 = 5 * ENTRY_CAP as u64;
+const ZIP_DIRECTORY_MAX: u64 = 16 * 1024 * 1024;
+
+/// The number of entries and the size of the central directory that a zip's
+/// end-of-central-directory record declares (its zip64 record's when the classic one is
+/// saturated), read from the file's tail; `None` when there is no such record (the zip
+/// reader then says what is wrong).
+fn zip_declared_entries(file: &mut File) -> io::Result<Option<(u64, u64)>> {
+    use std::io::{Seek, SeekFrom};
+    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    const ZIP64_LOCATOR: [u8; 4] = [0x50, 0x4b, 0x06, 0x07];
+    const ZIP64_EOCD: [u8; 4] = [0x50, 0x4b, 0x06, 0x06];
+    let len = file.seek(SeekFrom::End(0))?;
+    // The record is 22 bytes and may be followed by a comment of up to 65,535 bytes.
+    let tail_len = len.min(22 + 65_535);
+    file.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = Vec::new();
+    file.by_ref().take(tail_len).read_to_end(&mut tail)?;
+    let Some(at) = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..i + 4] == EOCD)
+    else {
+        return Ok(None);
+    };
+    let le_u64 = |bytes: &[u8]| {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(word)
+    };
+    let classic = (
+        le_u64(&tail[at + 10..at + 12]),
+        le_u64(&tail[at + 12..at + 16]),
+    );
+    let saturated = classic.0 == 0xffff || classic.1 == 0xffff_ffff;
+    if !saturated || at < 20 || tail[at - 20..at - 16] != ZIP64_LOCATOR {
+        return Ok(Some(classic));
+    }
+    let mut record = [0u8; 56];
+    file.seek(SeekFrom::Start(le_u64(&tail[at - 12..at - 4])))?;
+    if file.read_exact(&mut record).is_err() || record[..4] != ZIP64_EOCD {
+        return Ok(Some(classic));
+    }
+    Ok(Some((le_u64(&record[32..40]), le_u64(&record[40..48]))))
+}
+
+fn read_zip(
+    path: &Path,
+    mut file: File,
+    submission: &mut Submission,
+) -> Result<(), SubmissionError> {
     let bad = |message: String| SubmissionError::BadArchive {
         path: path.to_owned(),
         message,
     };
+    let declared = zip_declared_entries(&mut file).map_err(|e| bad(e.to_string()))?;
+    if let Some((entries, directory)) = declared
+        && (entries > ZIP_ENTRY_MAX || directory > ZIP_DIRECTORY_MAX)
+    {
+        return Err(bad(format!(
+            "it declares {entries} entries in a directory of {directory} bytes, more than \
+             {ZIP_ENTRY_MAX} entries or {ZIP_DIRECTORY_MAX} bytes; zip only the sources"
+        )));
+    }
     let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(e.to_string()))?;
     if archive.len() > ENTRY_CAP {
         submission
@@ -799,6 +860,50 @@ mod tests {
                 "exercises/dataloader/src/pipe.rs (not a regular file: a FIFO, a socket or a device)",
             ]
         );
+    }
+
+    /// A zip of `count` empty entries.
+    fn zip_of_empty_entries(count: usize) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..count {
+            zip.start_file(format!("{i:x}"), options).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_that_declares_too_many_entries_is_refused_before_its_directory_is_read() {
+        let small = zip_of_empty_entries(3);
+        let mut file = tempfile::tempfile().unwrap();
+        io::Write::write_all(&mut file, &small).unwrap();
+        let (entries, directory) = zip_declared_entries(&mut file).unwrap().unwrap();
+        assert_eq!(entries, 3);
+        assert!((3 * 46..3 * 100).contains(&directory), "{directory}");
+
+        // Past 65,535 entries the writer adds a zip64 record, which is the one read.
+        let many = zip_of_empty_entries(ZIP_ENTRY_MAX as usize + 1);
+        let error = read_bytes("many.zip", &many).unwrap_err().to_string();
+        assert!(
+            error.contains("it declares 100001 entries in a directory of"),
+            "{error}"
+        );
+        assert!(read_bytes("small.zip", &small).is_ok());
+
+        // Few entries with the longest names a zip holds: a directory of 18 MB.
+        let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..300 {
+            zip.start_file(format!("{i:03}{}", "n".repeat(60_000)), options)
+                .unwrap();
+        }
+        let long_names = zip.finish().unwrap().into_inner();
+        let error = read_bytes("names.zip", &long_names)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("it declares 300 entries"), "{error}");
     }
 
     #[test]
