@@ -14,6 +14,8 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::screen::{MANIFEST_FILE, ScreenManifest};
 
+mod tar_guard;
+
 /// Largest source file taken, and largest total.
 const FILE_CAP: u64 = 1024 * 1024;
 const TOTAL_CAP: u64 = 16 * 1024 * 1024;
@@ -365,7 +367,7 @@ fn read_tar(
         path: path.to_owned(),
         message: e.to_string(),
     };
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(tar_guard::TarGuard::new(reader));
     for (count, entry) in archive.entries().map_err(bad)?.enumerate() {
         if count >= ENTRY_CAP {
             submission

@@ -110,12 +110,44 @@ fn many_large_sources(dir: &Path) -> (PathBuf, PathBuf) {
     (zip_path, tgz_path)
 }
 
+/// A tar.gz whose first entry is a GNU long name of 200 MB (0.9 MB compressed): the tar
+/// reader would hold the whole name in memory.
+fn long_name_bomb(dir: &Path) -> PathBuf {
+    let path = dir.join("long-name.tgz");
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let name_len = 200 * MIB;
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNULongName);
+    header.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+    header.set_size(name_len as u64);
+    header.set_cksum();
+    gz.write_all(header.as_bytes()).unwrap();
+    let chunk = vec![b'a'; MIB];
+    for _ in 0..name_len / MIB {
+        gz.write_all(&chunk).unwrap();
+    }
+    gz.write_all(&[0; 1024]).unwrap();
+    gz.finish().unwrap();
+    path
+}
+
 #[test]
 fn an_archive_of_many_large_sources_keeps_the_cli_small() {
     let dir = tempfile::tempdir().unwrap();
     let (zip, tgz) = many_large_sources(dir.path());
     let zip_size = fs::metadata(&zip).unwrap().len();
     assert!(zip_size < 2 * MIB as u64, "the zip is {zip_size} bytes");
+    let bomb = long_name_bomb(dir.path());
+    let output = mldrill(&["grade".as_ref(), bomb.as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("a tar long name or PAX header of 209715200 bytes"),
+        "{stdout}"
+    );
     for archive in [&zip, &tgz] {
         let json = dir.path().join("grade.json");
         let output = mldrill(&[
@@ -138,9 +170,10 @@ fn an_archive_of_many_large_sources_keeps_the_cli_small() {
     let peak = children_peak_mib();
     println!(
         "peak resident memory of `mldrill grade` on 1,200 x 1 MiB sources (a {:.1} MB zip, a \
-         {:.1} MB tar.gz): {peak:.0} MiB",
+         {:.1} MB tar.gz) and a 200 MB long name (a {:.1} MB tar.gz): {peak:.0} MiB",
         zip_size as f64 / 1e6,
-        fs::metadata(&tgz).unwrap().len() as f64 / 1e6
+        fs::metadata(&tgz).unwrap().len() as f64 / 1e6,
+        fs::metadata(&bomb).unwrap().len() as f64 / 1e6
     );
     assert!(
         peak < PEAK_LIMIT_MIB,
