@@ -136,10 +136,15 @@ impl Submission {
         Ok(submission)
     }
 
-    /// Lists `entry` as ignored, for `reason`.
+    /// Lists `entry` as ignored, for `reason`; a name past 200 characters is cut.
     fn ignore(&mut self, entry: impl std::fmt::Display, reason: &str) {
         if self.ignored.len() < IGNORED_CAP {
-            self.ignored.push(format!("{entry} ({reason})"));
+            let mut name = entry.to_string();
+            if let Some((cut, _)) = name.char_indices().nth(200) {
+                name.truncate(cut);
+                name.push_str("...");
+            }
+            self.ignored.push(format!("{name} ({reason})"));
         } else {
             self.ignored_unlisted += 1;
         }
@@ -831,6 +836,9 @@ mod tests {
             .collect();
         let submission = read_bytes("sub.tgz", &gzip(&tar_of(&entries))).unwrap();
         assert_eq!(submission.ignored.len(), IGNORED_CAP + 1);
+        let mut long = Submission::default();
+        long.ignore("x".repeat(5000), "why");
+        assert_eq!(long.ignored, [format!("{}... (why)", "x".repeat(200))]);
         assert_eq!(
             submission.ignored.last().unwrap(),
             "50 more entries, not listed"
