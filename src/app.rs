@@ -391,14 +391,27 @@ pub struct CheckOptions {
 /// Builds the runner in `root` and grades the chosen tasks, one runner process each so a
 /// crash or a timeout costs only its own task.
 pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result<ExerciseResult> {
-    if options.implementation == Implementation::Candidate {
-        for violation in policy_violations(exercise) {
-            eprintln!("warning: {violation} (grading rejects this code)");
-        }
-    }
+    let warn = |violation: &crate::policy::Violation| {
+        let violation = violation.to_string();
+        eprintln!(
+            "warning: {} (grading rejects this code)",
+            report::escape::terminal_line(&violation)
+        );
+    };
+    let (unreadable, violations): (Vec<_>, Vec<_>) =
+        if options.implementation == Implementation::Candidate {
+            policy_violations(exercise)
+                .into_iter()
+                .partition(|v| v.unreadable)
+        } else {
+            Default::default()
+        };
+    violations.iter().for_each(warn);
     let (result, build_errors) = check_tasks(root, exercise, options)?;
-    if let Some(log) = build_errors {
-        eprintln!("{log}");
+    match build_errors {
+        // Code that is not valid Rust: the compiler's first error says where, not the policy.
+        Some(log) => eprintln!("{}", report::escape::terminal(&log)),
+        None => unreadable.iter().for_each(warn),
     }
     Ok(result)
 }

@@ -61,7 +61,7 @@ pub enum Command {
 
         /// Seed for the generated inputs; the report prints it so any result can be
         /// replayed. Random when not given.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: Option<u64>,
 
         #[command(flatten)]
@@ -95,7 +95,7 @@ pub enum Command {
         /// Seed for the generated inputs; by default the seed in this machine's record of
         /// the screen's export (never the returned manifest), else 0, so that
         /// every submission of a batch gets the same inputs.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: Option<u64>,
 
         #[command(flatten)]
@@ -137,7 +137,7 @@ pub enum Command {
     /// run is instant. Grading uses scenarios 0 to 3 (the run's seed modulo 4).
     Backdoor {
         /// Which scenario to build (any number; grading draws from 0 to 3).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: u64,
 
         /// Rebuild the scenario even when it is cached.
@@ -180,7 +180,7 @@ pub enum Command {
         exercise: Option<String>,
 
         /// Seed for the generated inputs, the same for every re-check; random when not given.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: Option<u64>,
 
         #[command(flatten)]
@@ -370,7 +370,7 @@ pub struct NgramCountArgs {
 
     /// The seed of the sketch's hash functions: the same seed and input give the same
     /// estimates.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
 
     /// Replace invalid UTF-8 with U+FFFD, as `String::from_utf8_lossy` does, instead of
@@ -404,7 +404,7 @@ pub enum ScreenCommand {
         minutes: u32,
 
         /// Seed the grade will use; random when not given.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: Option<u64>,
     },
 }
@@ -440,4 +440,63 @@ pub enum Level {
     Junior,
     /// The manifest's minutes.
     Senior,
+}
+
+/// A seed from the command line: the same range as the seeds reports print, with an error
+/// that says so (a bare `-1` would otherwise read as an unknown flag).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("seeds are unsigned 64-bit integers, 0 to {}", u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_negative_or_oversized_seed_says_seeds_are_unsigned() {
+        for (args, seed) in [
+            (&["check", "dataloader", "--seed"][..], "-1"),
+            (&["grade", "sub.zip", "--seed"][..], "18446744073709551616"),
+            (
+                &[
+                    "screen",
+                    "export",
+                    "--exercises",
+                    "ngram",
+                    "--out",
+                    "x",
+                    "--seed",
+                ][..],
+                "-5",
+            ),
+            (&["grade", "sub.zip", "--seed"][..], "ten"),
+        ] {
+            let error = Cli::try_parse_from(["mldrill"].iter().chain(args).chain([&seed]))
+                .expect_err(seed)
+                .to_string();
+            let first = error.lines().next().unwrap_or_default();
+            assert!(
+                first.contains(&format!("invalid value '{seed}' for '--seed"))
+                    && first
+                        .contains("seeds are unsigned 64-bit integers, 0 to 18446744073709551615"),
+                "{error}"
+            );
+        }
+        let parsed = Cli::try_parse_from([
+            "mldrill",
+            "check",
+            "dataloader",
+            "--seed",
+            "18446744073709551615",
+        ]);
+        assert!(matches!(
+            parsed.map(|cli| cli.command),
+            Ok(Command::Check {
+                seed: Some(u64::MAX),
+                ..
+            })
+        ));
+    }
 }

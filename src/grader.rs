@@ -186,6 +186,7 @@ pub fn grade(
     // Policy first: a rejected exercise is never built, and its sources stay out of the slot.
     let mut sources = Sources::new();
     let mut rejected = Vec::new();
+    let mut unchecked = Vec::new();
     for exercise in &exercises {
         let Some(files) = submission.sources.get(&exercise.id).cloned() else {
             continue; // graded below as missing
@@ -194,10 +195,15 @@ pub fn grade(
             .iter()
             .flat_map(|(file, bytes)| policy::check_source(&source_path(&exercise.id, file), bytes))
             .collect();
-        if violations.is_empty() {
+        // A file that is not valid Rust is built all the same: the compiler's error is the
+        // one to show, and if it builds after all, it is rejected then.
+        let (unreadable, blocking): (Vec<_>, Vec<_>) =
+            violations.into_iter().partition(|v| v.unreadable);
+        if blocking.is_empty() {
             sources.insert(exercise.id.clone(), files);
+            unchecked.push((exercise.id.clone(), unreadable));
         } else {
-            rejected.push((exercise.id.clone(), violations));
+            rejected.push((exercise.id.clone(), blocking));
         }
     }
     if !sources.is_empty() {
@@ -224,7 +230,11 @@ pub fn grade(
             graded.policy = violations.clone();
             graded
         } else {
-            grade_sources(home, slot, exercise, seed, options)?
+            let unreadable = unchecked
+                .iter()
+                .find(|(id, _)| id == &exercise.id)
+                .map_or(&[][..], |(_, v)| v.as_slice());
+            grade_sources(home, slot, exercise, seed, options, unreadable)?
         };
         result.points += graded.result.points;
         result.max_points += graded.result.max_points;
@@ -304,13 +314,15 @@ fn build_harness(home: &Path, slot: &Slot, options: &GradeOptions) -> Result<(),
 }
 
 /// An exercise that passed the policy: its own runner built under the submission limits,
-/// then what the compiler read checked, then its tasks and its benchmark.
+/// then what the compiler read checked, then its tasks and its benchmark. `unreadable`:
+/// files the policy could not read, rejected if the compiler builds them all the same.
 fn grade_sources(
     home: &Path,
     slot: &Slot,
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
+    unreadable: &[Violation],
 ) -> Result<GradedExercise, RunnerError> {
     let (workspace, target) = (slot.workspace(), slot.target_dir());
     let plan = BuildPlan {
@@ -329,6 +341,12 @@ fn grade_sources(
             return Ok(every_task(exercise, seed, options, Status::Error, &message));
         }
     };
+    if let Some(first) = unreadable.first() {
+        let message = format!("rejected by the source policy: {first}");
+        let mut graded = every_task(exercise, seed, options, Status::Rejected, &message);
+        graded.policy = unreadable.to_vec();
+        return Ok(graded);
+    }
     let outside = crate::depinfo::outside_reads(&target, &workspace, &exercise.id)
         .unwrap_or_else(|why| vec![PathBuf::from(format!("(unknown: {why})"))]);
     if !outside.is_empty() {
@@ -342,6 +360,7 @@ fn grade_sources(
                      the like that the source policy did not catch)",
                     exercise.id
                 ),
+                unreadable: false,
             })
             .collect();
         let message = format!("rejected: {}", violations[0]);

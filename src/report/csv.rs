@@ -1,6 +1,8 @@
-//! The batch summary: one row per submission, one points column per exercise.
+//! The batch summary: one row per submission, one points column per exercise. Cells of
+//! candidate text (the submission's name, its error, its warnings) cannot start a formula.
 
 use crate::grader::SubmissionResult;
+use crate::report::escape::csv_cell;
 
 pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -20,7 +22,7 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
     writer.write_record(&header)?;
     for result in results {
         let mut row = vec![
-            result.submission.clone(),
+            csv_cell(&result.submission).into_owned(),
             result.points.to_string(),
             result.max_points.to_string(),
             result.all_passed().to_string(),
@@ -37,8 +39,8 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
         row.extend([
             result.seed.to_string(),
             format!("{:.1}", result.grading_seconds),
-            result.error.clone().unwrap_or_default(),
-            result.warnings.join(" | "),
+            csv_cell(result.error.as_deref().unwrap_or_default()).into_owned(),
+            csv_cell(&result.warnings.join(" | ")).into_owned(),
         ]);
         writer.write_record(&row)?;
     }

@@ -1,12 +1,15 @@
 //! The terminal report: one line per task, then what to do about the first problem.
 //! Styled output carries ANSI colours; print it through `anstream`, which drops them under
-//! `NO_COLOR` and when the output is not a terminal.
+//! `NO_COLOR` and when the output is not a terminal. Candidate text (names, messages,
+//! counterexamples) never reaches the terminal with its control characters: they are
+//! shown as `\u{..}` escapes.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
 use crate::grade::ExerciseResult;
+use crate::report::escape::{terminal, terminal_line};
 use crate::runner::Status;
 
 fn label(status: Status) -> &'static str {
@@ -50,6 +53,12 @@ impl Default for Options<'_> {
             replay: Replay::Check,
         }
     }
+}
+
+/// A message's later lines indented, so that a line of candidate text can never pass for
+/// a line of the report.
+fn indented(text: &str) -> String {
+    text.replace('\n', "\n    ")
 }
 
 /// `text` as one shell word.
@@ -141,13 +150,21 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
         let _ = writeln!(
             out,
             "  {:width$}  {:15}  {:>7}  {} ({})",
-            "speed", measured, points, performance.message, performance.bench
+            "speed",
+            measured,
+            points,
+            terminal_line(&performance.message),
+            performance.bench
         );
     }
     let total = format!("{}/{}", result.points, result.max_points);
     let _ = writeln!(out, "  {:width$}  {:15}  {:>7}", "total", "", total);
     if !result.sandbox.is_empty() {
-        let _ = writeln!(out, "  sandbox: {}", result.sandbox.join("; "));
+        let _ = writeln!(
+            out,
+            "  sandbox: {}",
+            terminal_line(&result.sandbox.join("; "))
+        );
     }
 
     let problems: Vec<_> = result
@@ -167,10 +184,14 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
                 options.styled
             ),
             verdict.property,
-            verdict.message.as_deref().unwrap_or("")
+            indented(&terminal(verdict.message.as_deref().unwrap_or("")))
         );
         if let Some(example) = &verdict.counterexample {
-            let _ = writeln!(out, "  minimal counterexample: {example}");
+            let _ = writeln!(
+                out,
+                "  minimal counterexample: {}",
+                indented(&terminal(example))
+            );
         }
         let _ = match options.replay {
             Replay::Check => writeln!(
@@ -181,7 +202,7 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
             Replay::Grade { path } => writeln!(
                 out,
                 "  replay: mldrill grade {} --exercise {} --seed {} --cases {}",
-                shell_word(path),
+                terminal_line(&shell_word(path)),
                 result.exercise,
                 result.seed,
                 result.cases
@@ -208,7 +229,7 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
 pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
     let mut out = format!(
         "{}: {}/{} points, seed {} ({}), graded in {:.0} s\n",
-        result.submission,
+        terminal_line(&result.submission),
         result.points,
         result.max_points,
         result.seed,
@@ -216,17 +237,17 @@ pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
         result.grading_seconds
     );
     if let Some(error) = &result.error {
-        let _ = writeln!(out, "  could not be graded: {error}");
+        let _ = writeln!(out, "  could not be graded: {}", indented(&terminal(error)));
     }
     for warning in &result.warnings {
-        let _ = writeln!(out, "  WARNING {warning}");
+        let _ = writeln!(out, "  WARNING {}", indented(&terminal(warning)));
     }
     for ignored in &result.ignored {
-        let _ = writeln!(out, "  ignored: {ignored}");
+        let _ = writeln!(out, "  ignored: {}", terminal_line(ignored));
     }
     for exercise in &result.exercises {
         for violation in &exercise.policy {
-            let _ = writeln!(out, "  REJECTED {violation}");
+            let _ = writeln!(out, "  REJECTED {}", terminal_line(&violation.to_string()));
         }
         out.push_str(&render_with(
             &exercise.result,

@@ -1,13 +1,15 @@
 //! The interviewer's scorecard: the automatic grade of each exercise, the 3 to 4
 //! follow-up questions picked for that result (and why), the guide's areas as checkboxes
 //! and junior versus senior, then the rating form with its rubric
-//! ([`crate::scorecard::form`]).
+//! ([`crate::scorecard::form`]). Candidate text (names, messages, paths) is escaped so it
+//! cannot add Markdown of its own.
 
 use std::fmt::Write;
 
 use crate::catalog::Catalog;
 use crate::grader::SubmissionResult;
 use crate::questions::Bank;
+use crate::report::escape::markdown_text;
 use crate::runner::Status;
 use crate::scorecard::{form, tailor};
 
@@ -66,7 +68,12 @@ fn rating_rows(result: &SubmissionResult, bank: &Bank) -> Vec<(String, String, V
 
 pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "{}{}\n", form::SCORECARD_HEADING, result.submission);
+    let _ = writeln!(
+        md,
+        "{}{}\n",
+        form::SCORECARD_HEADING,
+        markdown_text(&result.submission)
+    );
     let _ = writeln!(
         md,
         "- automatic grade: **{} / {}** points",
@@ -74,8 +81,13 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
     );
     let _ = writeln!(
         md,
-        "- seed: `{}`, from {} (replay: `mldrill grade {} --seed {}`)",
-        result.seed, result.seed_source, result.path, result.seed
+        "- seed: `{}`, from {} (replay: {})",
+        result.seed,
+        result.seed_source,
+        markdown_text(&format!(
+            "mldrill grade {} --seed {}",
+            result.path, result.seed
+        ))
     );
     match (result.minutes_taken, result.minutes_allowed) {
         (Some(taken), Some(allowed)) => {
@@ -91,10 +103,14 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
         _ => {}
     }
     if let Some(error) = &result.error {
-        let _ = writeln!(md, "\n**The submission could not be graded:** {error}");
+        let _ = writeln!(
+            md,
+            "\n**The submission could not be graded:** {}",
+            markdown_text(error)
+        );
     }
     for warning in &result.warnings {
-        let _ = writeln!(md, "\n**Warning:** {warning}");
+        let _ = writeln!(md, "\n**Warning:** {}", markdown_text(warning));
     }
     for exercise in &result.exercises {
         let graded = &exercise.result;
@@ -104,7 +120,11 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
             graded.exercise, graded.points, graded.max_points
         );
         for violation in &exercise.policy {
-            let _ = writeln!(md, "- rejected by the source policy: `{violation}`");
+            let _ = writeln!(
+                md,
+                "- rejected by the source policy: {}",
+                markdown_text(&violation.to_string())
+            );
         }
         let _ = writeln!(
             md,
@@ -118,11 +138,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
                     format!(
                         "`{}`: {}",
                         v.property,
-                        v.message
-                            .as_deref()
-                            .unwrap_or("")
-                            .replace('|', "\\|")
-                            .replace('\n', " ")
+                        markdown_text(v.message.as_deref().unwrap_or(""))
                     )
                 })
                 .unwrap_or_default();
@@ -148,7 +164,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
                 },
                 performance.points,
                 performance.max_points,
-                performance.message.replace('|', "\\|")
+                markdown_text(&performance.message)
             );
         }
         if let Ok(exercise) = catalog.get(&graded.exercise) {

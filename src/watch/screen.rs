@@ -7,6 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::catalog::Exercise;
 use crate::grade::ExerciseResult;
+use crate::report::escape;
 use crate::report::human::{self, paint};
 
 /// Most lines of compiler output shown.
@@ -88,7 +89,7 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
     let result = view.result.filter(|_| view.build_errors.is_none());
     for warning in view.warnings.iter().filter(|_| view.build_errors.is_none()) {
         body.push(paint(
-            &format!("warning: {warning}"),
+            &format!("warning: {}", escape::terminal_line(warning)),
             AnsiColor::Yellow.on_default(),
             styled,
         ));
@@ -118,7 +119,12 @@ pub fn render(view: &View, styled: bool, width: usize, height: usize) -> Vec<Str
                 styled,
             ));
             let lines: Vec<&str> = errors.lines().filter(|l| !l.trim().is_empty()).collect();
-            body.extend(lines.iter().take(COMPILER_LINES).map(|l| (*l).to_owned()));
+            body.extend(
+                lines
+                    .iter()
+                    .take(COMPILER_LINES)
+                    .map(|l| escape::terminal_line(l).into_owned()),
+            );
             if lines.len() > COMPILER_LINES {
                 body.push(paint(
                     &format!(
