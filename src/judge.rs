@@ -36,23 +36,28 @@ pub struct Judgement {
     pub sandbox: Vec<String>,
 }
 
-/// A call server kept between requests, started again after it dies.
+/// A call server kept between requests, started again after it dies or when a request
+/// asks for another implementation (another launch).
 #[derive(Default)]
 pub struct Server {
-    session: RefCell<Option<Rc<Session>>>,
+    session: RefCell<Option<(String, Rc<Session>)>>,
 }
 
 impl Server {
-    /// The live session, started when there is none or the last one died.
+    /// The live session for `launch`, started when there is none, the last one died, or
+    /// it serves another launch.
     pub fn session(&self, launch: &Launch) -> Result<Rc<Session>, String> {
+        let key = format!("{launch:?}");
         let mut slot = self.session.borrow_mut();
-        if let Some(session) = slot.as_ref()
+        if let Some((served, session)) = slot.as_ref()
+            && *served == key
             && session.death().is_none()
         {
             return Ok(Rc::clone(session));
         }
+        *slot = None;
         let session = Rc::new(Session::start(launch)?);
-        *slot = Some(Rc::clone(&session));
+        *slot = Some((key, Rc::clone(&session)));
         Ok(session)
     }
 }
