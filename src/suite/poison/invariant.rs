@@ -21,7 +21,7 @@ pub type Detector = dyn PoisonDetector;
 
 /// The reference-free properties, in task order.
 pub fn properties() -> Vec<Property<Detector>> {
-    vec![
+    let mut all = vec![
         property!("spectral/shape_and_sign", Invariant, spectral_shape),
         property!(
             "spectral/translation_invariant",
@@ -55,7 +55,16 @@ pub fn properties() -> Vec<Property<Detector>> {
         ),
         property!("hard_mode/within_budget", Invariant, hard_within_budget),
         property!("hard_mode/finds_rare_poison", Invariant, hard_finds_rare),
-    ]
+    ];
+    // The rare inputs live in a file of their own; each task's follow its others.
+    for property in super::edges::properties() {
+        let after = all
+            .iter()
+            .rposition(|p| p.task() == property.task())
+            .map_or(all.len(), |at| at + 1);
+        all.insert(after, property);
+    }
+    all
 }
 
 // ---------------------------------------------------------------------------------------
