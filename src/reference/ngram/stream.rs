@@ -82,13 +82,25 @@ impl Before {
     }
 }
 
-/// The last place `text` may be cut without changing its tokens or its lowercasing, with
-/// what comes before that place; `before` is what comes before `text`. A cut goes before
-/// a character that is not a word character (so no token spans it), where no capital
-/// sigma's context crosses it (see [`Before::may_cut_before`]). Only a run of
-/// case-ignorable characters right after a capital sigma that follows a cased letter has
-/// no such place; every other text has one at most a token away.
+/// Whether every context stops at `c` and no token spans it: white space, and ASCII
+/// punctuation other than the five case-ignorable characters (`'`, `.`, `:`, `^`, `` ` ``).
+fn stops_every_context(c: char) -> bool {
+    c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric() && !"_'.:^`".contains(c))
+}
+
+/// A place near the end of `text` where it may be cut without changing its tokens or its
+/// lowercasing, with what comes before that place; `before` is what comes before `text`.
+/// A cut goes before a character that is not a word character (so no token spans it),
+/// where no capital sigma's context crosses it (see [`Before::may_cut_before`]). Only a
+/// run of case-ignorable characters right after a capital sigma that follows a cased
+/// letter has no such place; every other text has one at most a token away.
 pub fn last_cut(text: &str, before: Before) -> Option<(usize, Before)> {
+    // The common case, quickly: the last white space or plain punctuation. What came
+    // before it does not matter, since the text left starts with a character that stops
+    // every context.
+    if let Some(at) = text.rfind(stops_every_context).filter(|&at| at > 0) {
+        return Some((at, Before::default()));
+    }
     let (mut prev, mut run_last, mut best) = (before, None, None);
     for (at, c) in text.char_indices() {
         let class = Class::of(c);
