@@ -2,13 +2,11 @@
 //! to the reference where the answer is unique, [`differential`]) and invariant ones (no
 //! reference needed, [`invariant`]), a statistical check of the count-min sketch's
 //! (epsilon, delta) guarantee with a false-alarm rate bounded by construction, and the
-//! stream's memory, measured by a metering allocator ([`memory`]), and its contract with
-//! its reader and its seed ([`stream_contract`]).
+//! stream's memory, measured by a metering allocator ([`memory`]).
 
 pub mod differential;
 pub mod invariant;
 pub mod memory;
-pub mod stream_contract;
 
 use crate::suite::Property;
 

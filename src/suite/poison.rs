@@ -1,10 +1,9 @@
 //! The poison exercise's property suite: invariants any correct detector satisfies
-//! ([`invariant`], exported to screens, with the rare inputs of [`edges`] among them), comparisons with the reference
+//! ([`invariant`], exported to screens), comparisons with the reference
 //! ([`differential`]), and detection on a real backdoored network, graded by what
 //! retraining without the flagged samples does to the attack ([`end_to_end`]).
 
 pub mod differential;
-pub mod edges;
 pub mod end_to_end;
 pub mod invariant;
 
