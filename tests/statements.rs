@@ -78,7 +78,7 @@ mod dataloader {
 
     /// Python's `math.ceil((n - R) / R)`, in floating point as PyTorch computes it.
     fn pytorch_drop_last_count(n: usize, r: usize) -> usize {
-        if n % r == 0 {
+        if n.is_multiple_of(r) {
             n / r
         } else {
             ((n as f64 - r as f64) / r as f64).ceil().max(0.0) as usize
