@@ -142,6 +142,34 @@ impl Ctx {
         S: Strategy,
         S::Value: Debug,
     {
+        self.run_cases(strategy, test, |value| format!("{value:?}"))
+    }
+
+    /// [`Ctx::for_all`] for a tuple of inputs whose counterexample names each one:
+    /// `n = 0, batch_size = 3, drop_last = false`, not `(0, 3, false)`.
+    pub fn for_all_named<S>(
+        &mut self,
+        names: &[&str],
+        strategy: S,
+        test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+    ) -> Result<(), Failure>
+    where
+        S: Strategy,
+        S::Value: Named,
+    {
+        self.run_cases(strategy, test, |value| value.named(names))
+    }
+
+    fn run_cases<S>(
+        &mut self,
+        strategy: S,
+        test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+        describe: impl Fn(&S::Value) -> String,
+    ) -> Result<(), Failure>
+    where
+        S: Strategy,
+        S::Value: Debug,
+    {
         let config = Config {
             cases: self.cases,
             failure_persistence: None,
@@ -157,7 +185,7 @@ impl Ctx {
             Ok(()) => Ok(()),
             Err(TestError::Fail(reason, value)) => Err(Failure {
                 reason: reason.message().to_owned(),
-                counterexample: Some(format!("{value:?}")),
+                counterexample: Some(describe(&value)),
             }),
             Err(TestError::Abort(reason)) => Err(Failure::new(format!(
                 "generated inputs were rejected too often: {}",
@@ -166,6 +194,30 @@ impl Ctx {
         }
     }
 }
+
+/// A tuple of inputs that prints each element with the name of the parameter it is, for
+/// counterexamples a person can read without the property's source.
+pub trait Named: Debug {
+    /// `name = value` for each element, joined by commas; `names` in tuple order.
+    fn named(&self, names: &[&str]) -> String;
+}
+
+macro_rules! named_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: Debug),+> Named for ($($t,)+) {
+            fn named(&self, names: &[&str]) -> String {
+                let parts = [$(format!("{} = {:?}", names.get($i).copied().unwrap_or("_"), self.$i)),+];
+                parts.join(", ")
+            }
+        }
+    };
+}
+
+named_tuple!(A 0, B 1);
+named_tuple!(A 0, B 1, C 2);
+named_tuple!(A 0, B 1, C 2, D 3);
+named_tuple!(A 0, B 1, C 2, D 3, E 4);
+named_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 /// A value's `Debug` text, cut to a length that fits on a line or two of a report.
 pub fn brief(value: &dyn Debug) -> String {
@@ -225,6 +277,27 @@ mod tests {
         assert!(a != b && a != c && b != c);
         // Pinned: a change here would make every recorded seed replay other inputs.
         assert_eq!(Ctx::new(0, 8, "").property_seed(), 0x6bc0_810c_c751_a61b);
+    }
+
+    #[test]
+    fn a_named_counterexample_names_every_argument() {
+        let mut ctx = Ctx::new(1, 8, "batching/covers_in_order");
+        let failure = ctx
+            .for_all_named(
+                &["n", "drop_last"],
+                (0usize..10, proptest::bool::ANY),
+                |(n, _)| {
+                    if n >= 3 {
+                        return Err(TestCaseError::fail("too many"));
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            failure.counterexample.as_deref(),
+            Some("n = 3, drop_last = false")
+        );
     }
 
     #[test]

@@ -36,8 +36,20 @@ fn the_reference_fits_its_budget_and_exact_or_line_buffering_counters_do_not() {
         memory_budget: 10_880,
         lossy: false,
     };
-    for (per_line, tokens) in [(2, 240_000), (240_000, 240_000)] {
-        let mut stream = memory::Generated::new(3, per_line, tokens);
+    let streams = [
+        (2, 240_000, memory::Generated::new(3, 2, 240_000)),
+        (
+            240_000,
+            240_000,
+            memory::Generated::new(3, 240_000, 240_000),
+        ),
+        (
+            240_000,
+            240_000,
+            memory::Generated::punctuated(3, 240_000, 240_000),
+        ),
+    ];
+    for (per_line, tokens, mut stream) in streams {
         let (sketch, peak) = memory::measured(|| Reference.count_stream(&mut stream, &spec));
         assert_eq!(sketch.unwrap().total(), tokens - tokens / per_line);
         eprintln!("reference, {tokens} tokens, {per_line} a line: peak heap {peak} bytes");

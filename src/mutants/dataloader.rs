@@ -3,6 +3,7 @@
 
 use mldrill_spec::dataloader::{Batch, DataLoader, LoaderError, PaddedBatch, ShardSpec};
 use rand::Rng;
+use rand::seq::SliceRandom;
 use tch::Tensor;
 
 use crate::reference::dataloader::{Reference, chunk, epoch_rng, shard_order};
@@ -20,6 +21,11 @@ pub enum Flaw {
     BiasedShuffle,
     /// shuffle: Fisher-Yates with `0..i` instead of `0..=i` (Sattolo): only cyclic orders.
     SattoloShuffle,
+    /// shuffle: a shuffle buffer of 8 (tf.data's `shuffle(buffer_size)`): a true
+    /// Fisher-Yates for up to 8 elements, far from uniform beyond.
+    ShuffleBuffer,
+    /// shuffle: keeps only the low 32 bits of the seed and of the epoch.
+    Seeds32Bits,
     /// distributed: contiguous blocks per rank instead of interleaving.
     ContiguousShards,
     /// distributed: pads by repeating the first index only, not the head of the order.
@@ -32,6 +38,8 @@ pub enum Flaw {
     NoBoundsCheck,
     /// collate: compares only the first dimensions, so `[N, 1]` labels pass as `[N]`.
     LabelsShapeUnchecked,
+    /// collate: checks the largest index only, so it reports that one, not the first.
+    ReportsLargestBadIndex,
     /// sequences: pads on the left.
     PadsOnLeft,
     /// sequences: converts every sequence to the first one's dtype instead of rejecting it.
@@ -40,35 +48,46 @@ pub enum Flaw {
     NoBucketing,
     /// sequences: sorts the whole epoch by length and never shuffles.
     SortedEveryEpoch,
+    /// sequences: the same batches every epoch in a new order: the epoch is sorted by
+    /// length (ties by a fixed shuffle), cut, and the batches shuffled per epoch.
+    SameBatchesReordered,
     /// resume: restarts the epoch from its first batch.
     RestartsEpoch,
     /// resume: skips one batch too many.
     SkipsOneTooMany,
     /// resume: regenerates the order of epoch 0 whatever the epoch.
     ForgetsEpoch,
+    /// resume: compares `consumed` with the batch count before checking the batch size,
+    /// so `batch_size` 0 with `consumed` > 0 is `ResumePastEnd`.
+    ChecksConsumedFirst,
 }
 
 impl Flaw {
     /// Every flaw, with the task it belongs to.
-    pub const ALL: [(&'static str, Flaw); 18] = [
+    pub const ALL: [(&'static str, Flaw); 23] = [
         ("batching", Flaw::DropLastIgnored),
         ("batching", Flaw::BatchCountOffByOne),
         ("shuffle", Flaw::SameOrderEveryEpoch),
         ("shuffle", Flaw::BiasedShuffle),
         ("shuffle", Flaw::SattoloShuffle),
+        ("shuffle", Flaw::ShuffleBuffer),
+        ("shuffle", Flaw::Seeds32Bits),
         ("distributed", Flaw::ContiguousShards),
         ("distributed", Flaw::PadsWithFirstIndex),
         ("distributed", Flaw::AcceptsBadRank),
         ("collate", Flaw::FeaturesCastToFloat),
         ("collate", Flaw::NoBoundsCheck),
         ("collate", Flaw::LabelsShapeUnchecked),
+        ("collate", Flaw::ReportsLargestBadIndex),
         ("sequences", Flaw::PadsOnLeft),
         ("sequences", Flaw::PadConvertsDtypes),
         ("sequences", Flaw::NoBucketing),
         ("sequences", Flaw::SortedEveryEpoch),
+        ("sequences", Flaw::SameBatchesReordered),
         ("resume", Flaw::RestartsEpoch),
         ("resume", Flaw::SkipsOneTooMany),
         ("resume", Flaw::ForgetsEpoch),
+        ("resume", Flaw::ChecksConsumedFirst),
     ];
 }
 
@@ -109,6 +128,11 @@ impl DataLoader for Mutant {
                     order.swap(i, rng.random_range(0..i));
                 }
                 order
+            }
+            Flaw::ShuffleBuffer => shuffle_buffer(n, 8, &mut epoch_rng(seed, epoch, 0)),
+            Flaw::Seeds32Bits => {
+                let (seed, epoch) = (u64::from(seed as u32), u64::from(epoch as u32));
+                Reference.epoch_permutation(n, seed, epoch)
             }
             _ => Reference.epoch_permutation(n, seed, epoch),
         }
@@ -195,6 +219,15 @@ impl DataLoader for Mutant {
                     labels: labels.index_select(0, &index),
                 })
             }
+            Flaw::ReportsLargestBadIndex => {
+                let len = features.size().first().copied().unwrap_or(0).max(0) as usize;
+                match indices.iter().max() {
+                    Some(&index) if index >= len && labels.size() == [len as i64] => {
+                        Err(LoaderError::IndexOutOfRange { index, len })
+                    }
+                    _ => Reference.collate(features, labels, indices),
+                }
+            }
             _ => Reference.collate(features, labels, indices),
         }
     }
@@ -251,6 +284,13 @@ impl DataLoader for Mutant {
                 order.sort_by_key(|&i| lengths[i]);
                 Ok(chunk(&order, bs, false))
             }
+            Flaw::SameBatchesReordered if bs > 0 => {
+                let mut order = Reference.epoch_permutation(lengths.len(), seed, 0);
+                order.sort_by_key(|&i| lengths[i]);
+                let mut batches = chunk(&order, bs, false);
+                batches.shuffle(&mut epoch_rng(seed, epoch, 1));
+                Ok(batches)
+            }
             _ => Reference.bucket_batches(lengths, bs, seed, epoch),
         }
     }
@@ -277,7 +317,26 @@ impl DataLoader for Mutant {
                 Reference.resume(n, bs, drop_last, seed, epoch, consumed + 1)
             }
             Flaw::ForgetsEpoch => Reference.resume(n, bs, drop_last, seed, 0, consumed),
+            Flaw::ChecksConsumedFirst if consumed > total => {
+                Err(LoaderError::ResumePastEnd { consumed, total })
+            }
             _ => Reference.resume(n, bs, drop_last, seed, epoch, consumed),
         }
     }
+}
+
+/// A streaming shuffle with a buffer of `capacity` elements: each element read replaces
+/// a random one of the buffer, which is emitted; the buffer is shuffled out at the end.
+fn shuffle_buffer(n: usize, capacity: usize, rng: &mut impl Rng) -> Vec<usize> {
+    let mut buffer: Vec<usize> = (0..n.min(capacity)).collect();
+    let mut order = Vec::with_capacity(n);
+    for next in capacity..n {
+        let slot = rng.random_range(0..buffer.len());
+        order.push(std::mem::replace(&mut buffer[slot], next));
+    }
+    for i in (1..buffer.len()).rev() {
+        buffer.swap(i, rng.random_range(0..=i));
+    }
+    order.extend(buffer);
+    order
 }

@@ -1,6 +1,7 @@
 //! Plausible wrong n-gram counters: each [`Flaw`] is one mistake people really make,
 //! applied to the reference and nothing else.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 
@@ -66,6 +67,12 @@ pub enum Flaw {
     OffsetWithinLine,
     /// stream: never checks the memory budget.
     IgnoresBudget,
+    /// stream: hash functions fixed in the code, whatever `spec.seed` says.
+    IgnoresSeed,
+    /// stream: a reader error of kind `Interrupted` ends the count instead of a retry.
+    GivesUpOnInterrupted,
+    /// stream: reads the whole corpus first and checks the spec afterwards.
+    ReadsBeforeChecking,
     /// stream: exact counts in a `HashMap<String, u64>`, with `counter_bytes()` claiming
     /// the sketch's size: right answers, memory that grows with the distinct n-grams.
     ExactHashMap,
@@ -82,7 +89,7 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, with the task it belongs to.
-    pub const ALL: [(&'static str, Flaw); 27] = [
+    pub const ALL: [(&'static str, Flaw); 30] = [
         ("words", Flaw::CrossesDocuments),
         ("words", Flaw::WindowOffByOne),
         ("words", Flaw::AsciiLowercase),
@@ -105,6 +112,9 @@ impl Flaw {
         ("stream", Flaw::SplitsAtReadBoundaries),
         ("stream", Flaw::OffsetWithinLine),
         ("stream", Flaw::IgnoresBudget),
+        ("stream", Flaw::IgnoresSeed),
+        ("stream", Flaw::GivesUpOnInterrupted),
+        ("stream", Flaw::ReadsBeforeChecking),
         ("stream", Flaw::ExactHashMap),
         ("stream", Flaw::BuffersWholeLine),
         ("contamination", Flaw::TrainCrossesDocuments),
@@ -366,6 +376,15 @@ impl NgramCounter for Mutant {
         corpus: &mut dyn Read,
         spec: &SketchSpec,
     ) -> Result<Box<dyn NgramSketch>, NgramError> {
+        if self.0 == Flaw::ReadsBeforeChecking {
+            let mut bytes = Vec::new();
+            corpus
+                .read_to_end(&mut bytes)
+                .map_err(|e| NgramError::Io { kind: e.kind() })?;
+            check_sketch(spec)?;
+            let sketch = Reference.count_stream(&mut bytes.as_slice(), spec);
+            return sketch;
+        }
         match self.0 {
             Flaw::IgnoresBudget => check_sketch(&SketchSpec {
                 memory_budget: usize::MAX,
@@ -377,7 +396,11 @@ impl NgramCounter for Mutant {
             Flaw::TooFewRows => (1.0 / spec.delta).log10().ceil() as usize,
             _ => spec.depth(),
         };
-        let inner = CountMin::with_shape(spec.width(), depth, spec.seed);
+        let seed = match self.0 {
+            Flaw::IgnoresSeed => 0x5eed,
+            _ => spec.seed,
+        };
+        let inner = CountMin::with_shape(spec.width(), depth, seed);
         let mut sketch = FlawedSketch {
             signed: vec![0; inner.counters.len()],
             inner,
@@ -420,6 +443,22 @@ impl NgramCounter for Mutant {
                 }
             }
             Flaw::BuffersWholeLine => read_whole_lines(corpus, spec.lossy, add)?,
+            Flaw::GivesUpOnInterrupted => {
+                let interrupted = Cell::new(false);
+                let mut reader = NoRetry {
+                    inner: corpus,
+                    interrupted: &interrupted,
+                };
+                let mut window = Window::new(spec.n);
+                let read = for_each_piece(&mut reader, spec.lossy, |piece| {
+                    window.push(piece, |g| sketch.add(g))
+                });
+                if interrupted.get() {
+                    let kind = std::io::ErrorKind::Interrupted;
+                    return Err(NgramError::Io { kind });
+                }
+                read?
+            }
             _ => {
                 let mut window = Window::new(spec.n);
                 for_each_piece(corpus, spec.lossy, |piece| {
@@ -568,6 +607,28 @@ impl NgramSketch for FlawedSketch {
         match self.flaw {
             Flaw::ExactHashMap => self.claimed_bytes,
             _ => self.inner.counter_bytes(),
+        }
+    }
+}
+
+/// A reader that turns `Interrupted` into an error no loop retries, and remembers that it
+/// did: what a read loop that gives up on `Interrupted` sees.
+struct NoRetry<'a> {
+    inner: &'a mut dyn Read,
+    interrupted: &'a Cell<bool>,
+}
+
+impl Read for NoRetry<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.interrupted.get() {
+            return Ok(0);
+        }
+        match self.inner.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                self.interrupted.set(true);
+                Err(std::io::ErrorKind::Other.into())
+            }
+            result => result,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! applied to the reference and nothing else.
 
 use mldrill_spec::poison::{PoisonDetector, PoisonError, removal_budget};
-use ndarray::{Array1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
@@ -43,6 +43,20 @@ pub enum Flaw {
     ThresholdsByPrediction,
     /// label_errors: with several confident classes, takes the first, not the argmax.
     FirstConfidentClass,
+    /// spectral, detect, label_errors, hard_mode: looks for non-finite values column by
+    /// column, so with several it reports the first in column-major order.
+    ColumnMajorScan,
+    /// detect: a plain `ceil(1.5 * eps * n)`, one flag too many when the product lands a
+    /// rounding error above a whole number.
+    PlainCeilBudget,
+    /// label_errors: `p >= t` without cleanlab's `1e-6` slack.
+    NoSlack,
+    /// label_errors: a slack of `1e-5`, ten times cleanlab's.
+    WideSlack,
+    /// label_errors: divides each row by its sum before anything else.
+    NormalisesRows,
+    /// hard_mode: no input checks of its own: a bad `eps` is clamped into `[0, 1)`.
+    RobustUnchecked,
     /// hard_mode: plain spectral scores.
     PlainSpectralOnly,
     /// hard_mode: whitens with the full (poisoned) covariance instead of a robust one.
@@ -51,24 +65,33 @@ pub enum Flaw {
 
 impl Flaw {
     /// Every flaw, with the task it belongs to.
-    pub const ALL: [(&'static str, Flaw); 17] = [
+    pub const ALL: [(&'static str, Flaw); 26] = [
         ("spectral", Flaw::Uncentred),
         ("spectral", Flaw::AbsoluteProjection),
         ("spectral", Flaw::BottomSingularVector),
         ("spectral", Flaw::FewPowerIterations),
+        ("spectral", Flaw::ColumnMajorScan),
         ("detect", Flaw::RandomFlags),
         ("detect", Flaw::LeastSuspicious),
         ("detect", Flaw::IgnoresBudget),
         ("detect", Flaw::GlobalScores),
         ("detect", Flaw::SkipsSingletons),
         ("detect", Flaw::LargestClassOnly),
+        ("detect", Flaw::ColumnMajorScan),
+        ("detect", Flaw::PlainCeilBudget),
         ("end_to_end", Flaw::RandomFlags),
         ("end_to_end", Flaw::LeastSuspicious),
         ("label_errors", Flaw::ArgmaxDisagrees),
         ("label_errors", Flaw::ThresholdsByPrediction),
         ("label_errors", Flaw::FirstConfidentClass),
+        ("label_errors", Flaw::ColumnMajorScan),
+        ("label_errors", Flaw::NoSlack),
+        ("label_errors", Flaw::WideSlack),
+        ("label_errors", Flaw::NormalisesRows),
         ("hard_mode", Flaw::PlainSpectralOnly),
         ("hard_mode", Flaw::NonRobustWhitening),
+        ("hard_mode", Flaw::ColumnMajorScan),
+        ("hard_mode", Flaw::RobustUnchecked),
     ];
 }
 
@@ -114,6 +137,9 @@ impl PoisonDetector for Mutant {
         &self,
         representations: ArrayView2<f32>,
     ) -> Result<Array1<f64>, PoisonError> {
+        if self.0 == Flaw::ColumnMajorScan {
+            column_major_check(representations.mapv(f64::from).view())?;
+        }
         check_finite(representations)?;
         let rows: Vec<usize> = (0..representations.nrows()).collect();
         Ok(Array1::from(wrong_spectral(
@@ -130,6 +156,20 @@ impl PoisonDetector for Mutant {
     ) -> Result<Vec<usize>, PoisonError> {
         let x = representations;
         match self.0 {
+            Flaw::ColumnMajorScan if x.nrows() == labels.len() && (0.0..1.0).contains(&eps) => {
+                column_major_check(x.mapv(f64::from).view())?;
+                Reference.detect(x, labels, eps)
+            }
+            Flaw::PlainCeilBudget => {
+                let mut flagged = Vec::new();
+                for rows in classes(x, labels, eps)?.values() {
+                    let budget = ((1.5 * eps * rows.len() as f64).ceil() as usize).min(rows.len());
+                    let scores = spectral(&gather(x, rows));
+                    flagged.extend(top(&scores, budget).into_iter().map(|p| rows[p]));
+                }
+                flagged.sort_unstable();
+                Ok(flagged)
+            }
             Flaw::RandomFlags => {
                 let mut rng = StdRng::seed_from_u64(labels.len() as u64);
                 let mut flagged = Vec::new();
@@ -187,6 +227,22 @@ impl PoisonDetector for Mutant {
         labels: &[usize],
         pred_probs: ArrayView2<f64>,
     ) -> Result<Vec<usize>, PoisonError> {
+        if self.0 == Flaw::ColumnMajorScan && pred_probs.nrows() == labels.len() {
+            column_major_check(pred_probs)?;
+        }
+        let given: Array2<f64> = if self.0 == Flaw::NormalisesRows {
+            Array2::from_shape_fn(pred_probs.dim(), |(i, j)| {
+                let sum: f64 = pred_probs.row(i).sum();
+                if sum > 0.0 {
+                    pred_probs[[i, j]] / sum
+                } else {
+                    pred_probs[[i, j]]
+                }
+            })
+        } else {
+            pred_probs.to_owned()
+        };
+        let pred_probs = given.view();
         let thresholds = confident_thresholds(labels, pred_probs)?;
         let rows = |i: usize| pred_probs.row(i).to_vec();
         let issues = (0..labels.len()).filter(|&i| {
@@ -212,6 +268,17 @@ impl PoisonDetector for Mutant {
                 Flaw::FirstConfidentClass => (0..row.len()).find(|&j| {
                     row[j] >= thresholds[j] - crate::reference::poison::CONFIDENCE_SLACK
                 }),
+                Flaw::NoSlack | Flaw::WideSlack => {
+                    let slack = if self.0 == Flaw::NoSlack { 0.0 } else { 1e-5 };
+                    let confident: Vec<usize> = (0..row.len())
+                        .filter(|&j| row[j] >= thresholds[j] - slack)
+                        .collect();
+                    match confident.as_slice() {
+                        [] => None,
+                        [only] => Some(*only),
+                        _ => Some(argmax(&row)),
+                    }
+                }
                 _ => crate::reference::poison::confident_guess(&row, &thresholds),
             };
             guess.is_some_and(|g| g != labels[i])
@@ -226,6 +293,20 @@ impl PoisonDetector for Mutant {
         eps: f64,
     ) -> Result<Vec<usize>, PoisonError> {
         match self.0 {
+            Flaw::ColumnMajorScan
+                if representations.nrows() == labels.len() && (0.0..1.0).contains(&eps) =>
+            {
+                column_major_check(representations.mapv(f64::from).view())?;
+                Reference.detect_robust(representations, labels, eps)
+            }
+            Flaw::RobustUnchecked => {
+                let eps = if eps.is_nan() {
+                    0.0
+                } else {
+                    eps.clamp(0.0, 0.99)
+                };
+                Reference.detect_robust(representations, labels, eps)
+            }
             Flaw::PlainSpectralOnly => Reference.detect(representations, labels, eps),
             Flaw::NonRobustWhitening => flag_per_class(representations, labels, eps, |x| {
                 let centred = x - x.mean_dim(0, true, Kind::Double);
@@ -240,4 +321,14 @@ impl PoisonDetector for Mutant {
             _ => Reference.detect_robust(representations, labels, eps),
         }
     }
+}
+
+/// The first non-finite value found column by column.
+fn column_major_check(x: ArrayView2<f64>) -> Result<(), PoisonError> {
+    for column in 0..x.ncols() {
+        if let Some(row) = (0..x.nrows()).find(|&row| !x[[row, column]].is_finite()) {
+            return Err(PoisonError::NotFinite { row, column });
+        }
+    }
+    Ok(())
 }

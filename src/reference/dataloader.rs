@@ -1,11 +1,12 @@
 //! The reference dataloader: PyTorch's BatchSampler / DistributedSampler / pad_sequence
 //! semantics, a ChaCha-seeded Fisher-Yates shuffle per `(seed, epoch)`, and length
-//! bucketing by sorting within pools of batches.
+//! bucketing by sorting within pools of batches, regrouped by chance at batch boundaries
+//! so that the batches' contents change every epoch.
 
 use mldrill_spec::dataloader::{Batch, DataLoader, LoaderError, PaddedBatch, ShardSpec};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use tch::{Kind, Tensor};
 
 /// How many batches of samples are sorted together by length before batching: larger
@@ -83,6 +84,25 @@ pub fn padding_cost(lengths: &[usize], batches: &[Vec<usize>]) -> usize {
             batch.iter().map(|&i| longest - lengths[i]).sum::<usize>()
         })
         .sum()
+}
+
+/// Regroups batches cut from a pool sorted by length: at each boundary between two
+/// neighbouring batches, a coin decides whether the last sample of the one and the first
+/// of the next change places. Sorting alone gives the same batches every epoch when the
+/// lengths are distinct; with the coins, two epochs share their batches' contents with
+/// probability `2^-(boundaries)`. The exchanged samples are neighbours in length order,
+/// so the padding grows by at most `batch_size` times the pool's range of lengths.
+fn exchange_at_boundaries(batches: &mut [Vec<usize>], rng: &mut StdRng) {
+    if batches.first().is_none_or(|b| b.len() < 2) {
+        return;
+    }
+    for at in 1..batches.len() {
+        if rng.random_bool(0.5) {
+            let (before, after) = batches.split_at_mut(at);
+            let last = before[at - 1].len() - 1;
+            std::mem::swap(&mut before[at - 1][last], &mut after[0][0]);
+        }
+    }
 }
 
 fn index_tensor(indices: &[usize], len: i64) -> Result<Tensor, LoaderError> {
@@ -204,10 +224,13 @@ impl DataLoader for Reference {
         }
         let order = self.epoch_permutation(lengths.len(), seed, epoch);
         let mut batches = Vec::with_capacity(lengths.len().div_ceil(batch_size));
+        let mut regroup = epoch_rng(seed, epoch, 2);
         for pool in order.chunks(batch_size * BUCKET_POOL_BATCHES) {
             let mut pool = pool.to_vec();
             pool.sort_by_key(|&i| lengths[i]);
-            batches.extend(chunk(&pool, batch_size, false));
+            let mut pool_batches = chunk(&pool, batch_size, false);
+            exchange_at_boundaries(&mut pool_batches, &mut regroup);
+            batches.extend(pool_batches);
         }
         // Shuffle whole batches so the epoch does not run from short to long.
         batches.shuffle(&mut epoch_rng(seed, epoch, 1));

@@ -1,6 +1,7 @@
 //! The reference's stream task: a reader that turns any `Read` into tokens and line ends
-//! in bounded memory (UTF-8 decoded across read boundaries, lines cut at white space so
-//! that a huge single line never sits in memory whole), and the count-min sketch it feeds.
+//! in bounded memory (UTF-8 decoded across read boundaries, lines cut between tokens,
+//! with or without white space, so that a huge single line never sits in memory whole),
+//! and the count-min sketch it feeds.
 
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{ErrorKind, Read};
@@ -10,7 +11,8 @@ use mldrill_spec::ngram::{NgramError, NgramSketch, SketchSpec};
 use super::{check_range, for_each_token};
 
 /// Bytes asked of the reader at a time. The reader's own memory is a few times this, plus
-/// the longest run of text without a place to cut it (see [`is_cut`]).
+/// the longest run of text without a place to cut it (see [`last_cut`]): the longest
+/// token, in practice.
 pub const CHUNK: usize = 16 * 1024;
 
 /// What a stream turns into, in order.
@@ -22,21 +24,119 @@ pub enum Piece<'a> {
     LineEnd,
 }
 
-/// Where decoded text may be cut without changing its tokens or its lowercasing: before a
-/// character that is neither a word character (so no token spans the cut), nor cased, nor
-/// case-ignorable. `str::to_lowercase` depends on context for one character only, the
-/// capital sigma, which becomes `ς` at the end of a word; the context it looks at skips
-/// case-ignorable characters and stops at the first other one, so text cut before a
-/// character that is neither lowercases exactly as the whole line does. White space
-/// qualifies, and so does ASCII punctuation except the five case-ignorable characters
-/// (`'`, `.`, `:`, `^` and the backtick).
-pub fn is_cut(c: char) -> bool {
+/// What the search for a cut needs to know of a character: whether it is a word
+/// character (itself or its lowercase), and the two properties `str::to_lowercase` looks
+/// at around a capital sigma (`Σ` becomes `ς` at the end of a word, where the context
+/// skips case-ignorable characters and stops at the first other one).
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    word: bool,
+    ignorable: bool,
+    cased: bool,
+}
+
+impl Class {
+    fn of(c: char) -> Self {
+        if c.is_ascii() {
+            return Self {
+                word: c.is_ascii_alphanumeric() || c == '_',
+                ignorable: "'.:^`".contains(c),
+                cased: c.is_ascii_alphabetic(),
+            };
+        }
+        if c.is_whitespace() {
+            return Self {
+                word: false,
+                ignorable: false,
+                cased: false,
+            };
+        }
+        let word = c.is_alphanumeric() || c.to_lowercase().any(|l| l.is_alphanumeric());
+        // std's own rule tells the two properties apart: `xΣ` ends in `ς` exactly when x
+        // is cased and not case-ignorable, `AxΣ` when x is case-ignorable or cased.
+        let final_sigma = |text: String| text.to_lowercase().ends_with('ς');
+        let cased = final_sigma(format!("{c}Σ"));
+        let ignorable_or_cased = final_sigma(format!("A{c}Σ"));
+        Self {
+            word,
+            ignorable: ignorable_or_cased && !cased,
+            cased,
+        }
+    }
+}
+
+/// The nearest character before a place that is not case-ignorable, as far as a capital
+/// sigma's lowercasing is concerned. The default is the start of the stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Before {
+    sigma: bool,
+    cased: bool,
+}
+
+impl Before {
+    /// Whether cutting between `self` and `next` (the nearest characters on each side
+    /// that are not case-ignorable) leaves every sigma's lowercasing as in the whole
+    /// line: a sigma before the cut looks forward to `next`, one after it back to `self`.
+    fn may_cut_before(self, next: Before) -> bool {
+        (!self.sigma || !next.cased) && (!next.sigma || !self.cased)
+    }
+}
+
+/// Whether every context stops at `c` and no token spans it: white space, and ASCII
+/// punctuation other than the five case-ignorable characters (`'`, `.`, `:`, `^`, `` ` ``).
+fn stops_every_context(c: char) -> bool {
     c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphanumeric() && !"_'.:^`".contains(c))
+}
+
+/// A place near the end of `text` where it may be cut without changing its tokens or its
+/// lowercasing, with what comes before that place; `before` is what comes before `text`.
+/// A cut goes before a character that is not a word character (so no token spans it),
+/// where no capital sigma's context crosses it (see [`Before::may_cut_before`]). Only a
+/// run of case-ignorable characters right after a capital sigma that follows a cased
+/// letter has no such place; every other text has one at most a token away.
+pub fn last_cut(text: &str, before: Before) -> Option<(usize, Before)> {
+    // The common case, quickly: the last white space or plain punctuation. What came
+    // before it does not matter, since the text left starts with a character that stops
+    // every context.
+    if let Some(at) = text.rfind(stops_every_context).filter(|&at| at > 0) {
+        return Some((at, Before::default()));
+    }
+    let (mut prev, mut run_last, mut best) = (before, None, None);
+    for (at, c) in text.char_indices() {
+        let class = Class::of(c);
+        if class.ignorable {
+            if !class.word {
+                run_last = Some(at);
+            }
+            continue;
+        }
+        let here = Before {
+            sigma: c == 'Σ',
+            cased: class.cased,
+        };
+        if prev.may_cut_before(here) {
+            // Every place in the run of case-ignorable characters before `c` has the same
+            // neighbours as the place before `c`: take the last that starts no token.
+            match (class.word, run_last) {
+                (false, _) => best = Some((at, prev)),
+                (true, Some(last)) => best = Some((last, prev)),
+                (true, None) => {}
+            }
+        }
+        (prev, run_last) = (here, None);
+    }
+    // What follows the last run is not read yet: it may be a sigma or a cased letter.
+    if let Some(last) = run_last
+        && !prev.cased
+    {
+        best = Some((last, prev));
+    }
+    best
 }
 
 /// Reads `corpus` to its end and calls `f` with its tokens and line ends, exactly as
 /// tokenizing each line of the whole stream would (each line lowercased whole), in memory
-/// bounded by [`CHUNK`] and the longest run of text without a cut ([`is_cut`]).
+/// bounded by [`CHUNK`] and the longest run of text without a cut ([`last_cut`]).
 ///
 /// Invalid UTF-8 is [`NgramError::InvalidUtf8`] at its offset from the start of the
 /// stream, or, when `lossy`, replaced as `String::from_utf8_lossy` does over the whole
@@ -49,6 +149,7 @@ pub fn for_each_piece(
     let mut bytes = vec![0u8; CHUNK];
     let (mut filled, mut consumed) = (0usize, 0u64);
     let mut text = String::with_capacity(2 * CHUNK);
+    let mut before = Before::default();
     loop {
         let read = read_some(corpus, &mut bytes[filled..])?;
         filled += read;
@@ -60,8 +161,11 @@ pub fn for_each_piece(
         filled -= used;
         let cut = if eof {
             text.len()
+        } else if let Some((cut, at_cut)) = last_cut(&text, before) {
+            before = at_cut;
+            cut
         } else {
-            text.rfind(is_cut).unwrap_or(0)
+            0
         };
         tokenize_lines(&text[..cut], &mut f);
         text.drain(..cut);
@@ -349,6 +453,69 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_long_line_without_white_space_is_cut_between_tokens_and_counted_exactly() {
+        let words = [
+            "ab",
+            "ΟΔΟΣ",
+            "Σ",
+            "x",
+            "ΑΣ",
+            "Éc",
+            "naïve",
+            "İstanbul",
+            "a_b",
+        ];
+        let separators = [".", ":", "'", ".'", "-", "\u{307}", "·"];
+        let mut line = String::new();
+        for i in 0..5 * CHUNK / 4 {
+            line.push_str(words[i * 7 % words.len()]);
+            line.push_str(separators[i % separators.len()]);
+        }
+        assert!(line.len() > 4 * CHUNK && !line.chars().any(char::is_whitespace));
+        for n in 1..=2 {
+            let expected = whole_lines(line.as_bytes(), n);
+            for size in [1, 7, CHUNK + 3, usize::MAX] {
+                assert_eq!(
+                    streamed(line.as_bytes(), n, size),
+                    expected,
+                    "n={n}, reads of {size}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn text_without_white_space_has_a_cut_near_its_end() {
+        let text = "ab.".repeat(1000);
+        let (cut, _) = last_cut(&text, Before::default()).unwrap();
+        assert_eq!(cut, text.len() - 4, "the cut before the last \".ab.\"");
+        // A run of dots after a final sigma cannot be cut: what follows decides its case.
+        assert!(last_cut("ΑΣ....", Before::default()).is_none());
+        // After a character that is not cased, or before a letter, the run can be cut.
+        assert!(last_cut("12....", Before::default()).is_some());
+        assert_eq!(
+            last_cut("ab....cd", Before::default()).map(|c| c.0),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn character_classes_follow_std_lowercasing() {
+        let class = |c| {
+            let k = Class::of(c);
+            (k.word, k.ignorable, k.cased)
+        };
+        assert_eq!(class('Σ'), (true, false, true));
+        assert_eq!(class('é'), (true, false, true));
+        assert_eq!(class('\u{307}'), (false, true, false));
+        assert_eq!(class('.'), (false, true, false));
+        assert_eq!(class('·'), (false, true, false));
+        assert_eq!(class('1'), (true, false, false));
+        assert_eq!(class('-'), (false, false, false));
+        assert_eq!(class('\u{3000}'), (false, false, false));
     }
 
     #[test]

@@ -42,19 +42,23 @@ pub fn properties() -> Vec<Property<Loader>> {
 }
 
 fn batching_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(batching_inputs(), |(n, bs, drop_last)| {
-        let expected = Reference.batch_indices(n, bs, drop_last);
-        ensure_eq!(
-            imp.batch_indices(n, bs, drop_last),
-            expected,
-            "batch_indices(n={n}, batch_size={bs}, drop_last={drop_last})"
-        );
-        Ok(())
-    })
+    ctx.for_all_named(
+        &["n", "batch_size", "drop_last"],
+        batching_inputs(),
+        |(n, bs, drop_last)| {
+            let expected = Reference.batch_indices(n, bs, drop_last);
+            ensure_eq!(
+                imp.batch_indices(n, bs, drop_last),
+                expected,
+                "batch_indices(n={n}, batch_size={bs}, drop_last={drop_last})"
+            );
+            Ok(())
+        },
+    )
 }
 
 fn shard_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(shard_inputs(), |(n, spec)| {
+    ctx.for_all_named(&["n", "spec"], shard_inputs(), |(n, spec)| {
         // The epoch order is the implementation's own shuffle: sharding is graded apart
         // from shuffling.
         let order = if spec.shuffle {
@@ -123,7 +127,7 @@ fn pad_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn resume_matches_reference(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(resume_inputs(), |(n, bs, drop_last, seed, epoch, consumed)| {
+    ctx.for_all_named(&["n", "batch_size", "drop_last", "seed", "epoch", "consumed"], resume_inputs(), |(n, bs, drop_last, seed, epoch, consumed)| {
         // The epoch is the implementation's own shuffle, batched as BatchSampler does.
         let order = imp.epoch_permutation(n, seed, epoch);
         let expected: Vec<Vec<usize>> = chunk(&order, bs, drop_last).split_off(consumed);

@@ -19,7 +19,7 @@ pub type Loader = dyn DataLoader;
 
 /// The reference-free properties, in task order.
 pub fn properties() -> Vec<Property<Loader>> {
-    vec![
+    let mut all = vec![
         property!(
             "batching/covers_in_order",
             Invariant,
@@ -85,13 +85,21 @@ pub fn properties() -> Vec<Property<Loader>> {
         ),
         property!("sequences/buckets_pad_less", Invariant, buckets_pad_less),
         property!("sequences/buckets_reshuffle", Invariant, buckets_reshuffle),
+        property!("sequences/buckets_regroup", Invariant, buckets_regroup),
         property!(
             "resume/continues_the_epoch",
             Invariant,
             resume_continues_the_epoch
         ),
         property!("resume/edges", Invariant, resume_edges),
-    ]
+    ];
+    // The shuffle's larger checks (below) follow its others.
+    let after = all
+        .iter()
+        .position(|p| p.id == "shuffle/epochs_independent")
+        .map_or(all.len(), |at| at + 1);
+    all.splice(after..after, larger_shuffle_properties());
+    all
 }
 
 /// Batches in an epoch of `n` samples: `ceil(n / bs)`, or `floor(n / bs)` with `drop_last`.
@@ -117,12 +125,6 @@ fn batches_padding(lengths: &[usize], batches: &[Vec<usize>]) -> usize {
         .sum()
 }
 
-pub(crate) fn is_permutation(order: &[usize], n: usize) -> bool {
-    let mut sorted = order.to_vec();
-    sorted.sort_unstable();
-    sorted.len() == n && sorted.iter().enumerate().all(|(i, &v)| i == v)
-}
-
 /// `(n, batch_size)` built from (batch size, full batches, remainder), so that a failure
 /// shrinks to few small batches instead of one arbitrary large `n`.
 pub(crate) fn sizes() -> impl Strategy<Value = (usize, usize)> {
@@ -134,38 +136,47 @@ pub(crate) fn batching_inputs() -> impl Strategy<Value = (usize, usize, bool)> {
 }
 
 fn batching_covers_in_order(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(batching_inputs(), |(n, bs, drop_last)| {
-        let Ok(batches) = imp.batch_indices(n, bs, drop_last) else {
-            fail!("batch_indices(n={n}, batch_size={bs}) returned an error");
-        };
-        ensure_eq!(
-            batches.len(),
-            expected_batch_count(n, bs, drop_last),
-            "number of batches"
-        );
-        let covered = if drop_last { n - n % bs } else { n };
-        let flat: Vec<usize> = batches.iter().flatten().copied().collect();
-        ensure_eq!(flat, (0..covered).collect::<Vec<_>>(), "indices in order");
-        if let Some(short) = batches.iter().rev().skip(1).find(|b| b.len() != bs) {
-            fail!("only the last batch may be short, found {short:?}");
-        }
-        Ok(())
-    })
+    ctx.for_all_named(
+        &["n", "batch_size", "drop_last"],
+        batching_inputs(),
+        |(n, bs, drop_last)| {
+            let Ok(batches) = imp.batch_indices(n, bs, drop_last) else {
+                fail!("batch_indices(n={n}, batch_size={bs}) returned an error");
+            };
+            ensure_eq!(
+                batches.len(),
+                expected_batch_count(n, bs, drop_last),
+                "number of batches"
+            );
+            let covered = if drop_last { n - n % bs } else { n };
+            let flat: Vec<usize> = batches.iter().flatten().copied().collect();
+            ensure_eq!(flat, (0..covered).collect::<Vec<_>>(), "indices in order");
+            if let Some(short) = batches.iter().rev().skip(1).find(|b| b.len() != bs) {
+                fail!("only the last batch may be short, found {short:?}");
+            }
+            Ok(())
+        },
+    )
 }
 
 fn batching_rejects_zero(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((0usize..50, any::<bool>()), |(n, drop_last)| {
-        ensure_eq!(
-            imp.batch_indices(n, 0, drop_last),
-            Err(LoaderError::InvalidBatchSize),
-            "batch_indices(n={n}, batch_size=0)"
-        );
-        Ok(())
-    })
+    ctx.for_all_named(
+        &["n", "drop_last"],
+        (0usize..50, any::<bool>()),
+        |(n, drop_last)| {
+            ensure_eq!(
+                imp.batch_indices(n, 0, drop_last),
+                Err(LoaderError::InvalidBatchSize),
+                "batch_indices(n={n}, batch_size=0)"
+            );
+            Ok(())
+        },
+    )
 }
 
 fn shuffle_is_permutation(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(
+    ctx.for_all_named(
+        &["n", "seed", "epoch"],
         (0usize..500, any::<u64>(), any::<u64>()),
         |(n, seed, epoch)| {
             let order = imp.epoch_permutation(n, seed, epoch);
@@ -178,7 +189,8 @@ fn shuffle_is_permutation(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn shuffle_reproducible(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(
+    ctx.for_all_named(
+        &["n", "seed", "epoch"],
         (0usize..200, any::<u64>(), any::<u64>()),
         |(n, seed, epoch)| {
             let first = imp.epoch_permutation(n, seed, epoch);
@@ -196,7 +208,8 @@ fn shuffle_reproducible(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 
 fn shuffle_changes(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
     // With n >= 20 two independent uniform orders coincide with probability <= 1/20!.
-    ctx.for_all(
+    ctx.for_all_named(
+        &["n", "seed", "epoch"],
         (20usize..200, 0u64..1 << 40, 0u64..1 << 40),
         |(n, seed, epoch)| {
             let order = imp.epoch_permutation(n, seed, epoch);
@@ -335,7 +348,7 @@ fn shard_pytorch_examples(imp: &Loader, _ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn shard_ranks_partition(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(shard_inputs(), |(n, spec)| {
+    ctx.for_all_named(&["n", "spec"], shard_inputs(), |(n, spec)| {
         let r = spec.num_replicas;
         let mut shards = Vec::with_capacity(r);
         for rank in 0..r {
@@ -372,7 +385,8 @@ fn shard_ranks_partition(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn shard_rejects_bad_rank(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(
+    ctx.for_all_named(
+        &["n", "num_replicas", "rank_beyond"],
         (0usize..50, 0usize..6, 0usize..4),
         |(n, replicas, extra)| {
             let rank = replicas + extra;
@@ -472,9 +486,11 @@ fn collate_shape_and_dtype(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn collate_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(
-        (collate_inputs(), 1i64..5, 0usize..5),
-        |(case, extra, beyond)| {
+    let planted = vec((any::<prop::sample::Index>(), 0usize..40), 1..4);
+    ctx.for_all_named(
+        &["case", "extra_labels", "planted"],
+        (collate_inputs(), 1i64..5, planted),
+        |(case, extra, planted)| {
             let (features, labels) = case_tensors(&case);
             let fewer_labels = make_tensor(&[case.samples + extra], DType::Int64, 0);
             ensure_eq!(
@@ -488,17 +504,19 @@ fn collate_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure>
                 case.samples,
                 case.samples + extra
             );
+            // Several out-of-range indices at random places: the first one is reported,
+            // not the largest nor the last.
             let mut indices = case.indices.clone();
-            let index = case.samples as usize + beyond;
-            indices.push(index);
+            for (at, beyond) in planted {
+                let position = at.index(indices.len() + 1);
+                indices.insert(position, case.samples as usize + beyond);
+            }
+            let len = case.samples as usize;
+            let index = *indices.iter().find(|&&i| i >= len).expect("planted");
             ensure_eq!(
                 imp.collate(&features, &labels, &indices).map(|_| ()),
-                Err(LoaderError::IndexOutOfRange {
-                    index,
-                    len: case.samples as usize
-                }),
-                "collate of index {index} from {} samples",
-                case.samples
+                Err(LoaderError::IndexOutOfRange { index, len }),
+                "collate(indices={indices:?}) from {len} samples: the first index out of range"
             );
             let column = labels.unsqueeze(1);
             ensure_eq!(
@@ -609,7 +627,8 @@ fn pad_mask_and_lengths(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn pad_rejects_bad_input(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(
+    ctx.for_all_named(
+        &["case", "bad_position"],
         (pad_inputs(), any::<prop::sample::Index>()),
         |(case, at)| {
             ensure_eq!(
@@ -673,28 +692,32 @@ pub(crate) fn bucket(
 }
 
 fn buckets_cover_epoch(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(bucket_inputs(), |(lengths, bs, seed, epoch)| {
-        let batches = bucket(imp, &lengths, bs, seed, epoch)?;
-        if let Some(bad) = batches.iter().find(|b| b.is_empty() || b.len() > bs) {
-            fail!("a batch has {} samples, batches hold 1 to {bs}", bad.len());
-        }
-        if !is_permutation(&batches.concat(), lengths.len()) {
-            fail!(
-                "the epoch's batches must hold every one of the {} samples exactly once",
-                lengths.len()
+    ctx.for_all_named(
+        &["lengths", "batch_size", "seed", "epoch"],
+        bucket_inputs(),
+        |(lengths, bs, seed, epoch)| {
+            let batches = bucket(imp, &lengths, bs, seed, epoch)?;
+            if let Some(bad) = batches.iter().find(|b| b.is_empty() || b.len() > bs) {
+                fail!("a batch has {} samples, batches hold 1 to {bs}", bad.len());
+            }
+            if !is_permutation(&batches.concat(), lengths.len()) {
+                fail!(
+                    "the epoch's batches must hold every one of the {} samples exactly once",
+                    lengths.len()
+                );
+            }
+            ensure_eq!(
+                imp.bucket_batches(&lengths, 0, seed, epoch).map(|_| ()),
+                Err(LoaderError::InvalidBatchSize),
+                "bucket_batches with batch_size 0"
             );
-        }
-        ensure_eq!(
-            imp.bucket_batches(&lengths, 0, seed, epoch).map(|_| ()),
-            Err(LoaderError::InvalidBatchSize),
-            "bucket_batches with batch_size 0"
-        );
-        Ok(())
-    })
+            Ok(())
+        },
+    )
 }
 
 fn buckets_pad_less(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(bucket_inputs(), |(lengths, bs, seed, epoch)| {
+    ctx.for_all_named(&["lengths", "batch_size", "seed", "epoch"], bucket_inputs(), |(lengths, bs, seed, epoch)| {
         let batches = bucket(imp, &lengths, bs, seed, epoch)?;
         if !is_permutation(&batches.concat(), lengths.len()) {
             fail!("the epoch's batches must hold every sample exactly once");
@@ -711,18 +734,54 @@ fn buckets_pad_less(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn buckets_reshuffle(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(bucket_inputs(), |(lengths, bs, seed, epoch)| {
-        let this = bucket(imp, &lengths, bs, seed, epoch)?;
-        if bucket(imp, &lengths, bs, seed, epoch)? != this {
-            fail!("two calls for the same (seed, epoch) gave different batches");
+    ctx.for_all_named(
+        &["lengths", "batch_size", "seed", "epoch"],
+        bucket_inputs(),
+        |(lengths, bs, seed, epoch)| {
+            let this = bucket(imp, &lengths, bs, seed, epoch)?;
+            if bucket(imp, &lengths, bs, seed, epoch)? != this {
+                fail!("two calls for the same (seed, epoch) gave different batches");
+            }
+            if bucket(imp, &lengths, bs, seed, epoch + 1)? == this {
+                fail!(
+                    "epochs {epoch} and {} gave the same batches: bucketing must still shuffle",
+                    epoch + 1
+                );
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The epoch's batches as sets: which samples share a batch, whatever the order.
+fn contents(mut batches: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+    batches.iter_mut().for_each(|b| b.sort_unstable());
+    batches.sort_unstable();
+    batches
+}
+
+/// Reordering the same batches is not shuffling: with `batch_size >= 2`, which samples
+/// share a batch must change between epochs. Three consecutive epochs with the same
+/// contents fail. A loader whose contents change at random passes: the reference's
+/// coin at each of at least 19 batch boundaries makes two epochs agree with probability
+/// at most 2^-19, so three agree with probability below 1e-11.
+fn buckets_regroup(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
+    let inputs =
+        bucket_inputs().prop_filter("batches of one sample cannot regroup", |input| input.1 >= 2);
+    ctx.for_all_named(&["lengths", "batch_size", "seed", "epoch"], inputs, |(lengths, bs, seed, epoch)| {
+        let first = contents(bucket(imp, &lengths, bs, seed, epoch)?);
+        for next in [epoch + 1, epoch + 2] {
+            if contents(bucket(imp, &lengths, bs, seed, next)?) != first {
+                return Ok(());
+            }
         }
-        if bucket(imp, &lengths, bs, seed, epoch + 1)? == this {
-            fail!(
-                "epochs {epoch} and {} gave the same batches: bucketing must still shuffle",
-                epoch + 1
-            );
-        }
-        Ok(())
+        fail!(
+            "epochs {epoch}, {} and {} group the same samples into batches (batch_size = {bs}); \
+             only their order changed, and bucketing must not give up shuffling: which \
+             samples share a batch must change between epochs",
+            epoch + 1,
+            epoch + 2
+        )
     })
 }
 
@@ -743,7 +802,7 @@ pub(crate) fn resume_inputs() -> impl Strategy<Value = (usize, usize, bool, u64,
 }
 
 fn resume_continues_the_epoch(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all(resume_inputs(), |(n, bs, drop_last, seed, epoch, consumed)| {
+    ctx.for_all_named(&["n", "batch_size", "drop_last", "seed", "epoch", "consumed"], resume_inputs(), |(n, bs, drop_last, seed, epoch, consumed)| {
         let call = |k| imp.resume(n, bs, drop_last, seed, epoch, k);
         let Ok(whole) = call(0) else { fail!("resume from the start of the epoch failed") };
         let covered = if drop_last { n - n % bs } else { n };
@@ -760,7 +819,7 @@ fn resume_continues_the_epoch(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure
 }
 
 fn resume_edges(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
-    ctx.for_all((0usize..300, 1usize..40, any::<bool>(), any::<u64>(), 1usize..4), |(n, bs, drop_last, seed, past)| {
+    ctx.for_all_named(&["n", "batch_size", "drop_last", "seed", "past_the_end"], (0usize..300, 1usize..40, any::<bool>(), any::<u64>(), 1usize..4), |(n, bs, drop_last, seed, past)| {
         let total = expected_batch_count(n, bs, drop_last);
         ensure_eq!(imp.resume(n, bs, drop_last, seed, 0, total), Ok(vec![]), "resume after all {total} batches");
         let consumed = total + past;
@@ -769,15 +828,122 @@ fn resume_edges(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
             Err(LoaderError::ResumePastEnd { consumed, total }),
             "resume(consumed={consumed}) of an epoch of {total} batches"
         );
-        ensure_eq!(
-            imp.resume(n, 0, drop_last, seed, 0, 0),
-            Err(LoaderError::InvalidBatchSize),
-            "resume with batch_size 0"
-        );
+        // The batch size is checked first: with batch_size 0 no `consumed` is past the end.
+        for consumed in [0, past, consumed] {
+            ensure_eq!(
+                imp.resume(n, 0, drop_last, seed, 0, consumed),
+                Err(LoaderError::InvalidBatchSize),
+                "resume(n={n}, batch_size=0, consumed={consumed})"
+            );
+        }
         if total > 0 {
             let last = imp.resume(n, bs, drop_last, seed, 0, total - 1);
             if !matches!(&last, Ok(b) if b.len() == 1) {
                 fail!("resume at the epoch's last batch must give exactly that batch, got {last:?}");
+            }
+        }
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- the shuffle, larger
+//
+// The shuffle's checks beyond tiny inputs and near neighbours: where each element lands in a larger permutation (a shuffle that is uniform for a handful of elements but skewed for more, such as a bounded shuffle buffer, fails it), and orders that must change when the seed or the epoch differs only in its high bits (an order that keeps 32 bits of either fails it). Reference-free, like every invariant.
+
+/// Whether `order` holds each of `0..n` exactly once.
+pub(crate) fn is_permutation(order: &[usize], n: usize) -> bool {
+    let mut sorted = order.to_vec();
+    sorted.sort_unstable();
+    sorted.len() == n && sorted.iter().enumerate().all(|(i, &v)| i == v)
+}
+
+/// The shuffle's checks beyond four elements and near neighbours.
+fn larger_shuffle_properties() -> Vec<Property<Loader>> {
+    vec![
+        property!(
+            "shuffle/positions_uniform",
+            Invariant,
+            shuffle_positions_uniform
+        ),
+        property!(
+            "shuffle/every_bit_of_seed_and_epoch",
+            Invariant,
+            shuffle_every_bit
+        ),
+    ]
+}
+
+/// Elements of the permutation whose positions are counted, and how many epochs are
+/// drawn. Each of the 50 x 50 (element, position) cells gets one Bernoulli(1/50) trial
+/// per epoch, independent across epochs, so its count is binomial with mean 300; a
+/// Bernstein bound per cell with a union bound over the 2,500 cells keeps the false-alarm
+/// rate below `FALSE_ALARM` (1e-9) and allows a deviation of about 143. A shuffle buffer
+/// of 8 places element 49 at position 0 never (300 below the mean).
+pub(crate) const POSITIONS_N: usize = 50;
+pub(crate) const POSITIONS_EPOCHS: u64 = 15_000;
+
+fn shuffle_positions_uniform(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
+    let seed = ctx.property_seed();
+    let n = POSITIONS_N;
+    let mut counts = vec![0u64; n * n];
+    for epoch in 0..POSITIONS_EPOCHS {
+        let order = imp.epoch_permutation(n, seed, epoch);
+        if !is_permutation(&order, n) {
+            return Err(Failure {
+                reason: format!("epoch_permutation(n = {n}) is not a permutation: {order:?}"),
+                counterexample: Some(format!("n = {n}, seed = {seed}, epoch = {epoch}")),
+            });
+        }
+        for (position, &element) in order.iter().enumerate() {
+            counts[element * n + position] += 1;
+        }
+    }
+    check_uniform(&counts, FALSE_ALARM).map_err(|why| {
+        let cell = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, &c)| c.abs_diff(POSITIONS_EPOCHS / n as u64))
+            .map_or(0, |(cell, _)| cell);
+        Failure {
+            reason: format!(
+                "where the elements of a {n}-element order land is not uniform: element {} \
+                 landed at position {} {} times in {POSITIONS_EPOCHS} epochs, expected {} \
+                 ({why}); a shuffle must be uniform for every n, not only for small ones",
+                cell / n,
+                cell % n,
+                counts[cell],
+                POSITIONS_EPOCHS / n as u64,
+            ),
+            counterexample: Some(format!(
+                "n = {n}, seed = {seed}, epochs 0..{POSITIONS_EPOCHS}"
+            )),
+        }
+    })
+}
+
+/// Two independent uniform orders of `n >= 20` elements coincide with probability at most
+/// `1 / 20!` (below 1e-18), so each comparison's false-alarm rate is negligible.
+fn shuffle_every_bit(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure> {
+    let inputs = (20usize..100, any::<u64>(), any::<u64>(), 32u32..64);
+    ctx.for_all_named(&["n", "seed", "epoch", "bit"], inputs, |(n, seed, epoch, bit)| {
+        let order = imp.epoch_permutation(n, seed, epoch);
+        let high = 1u64 << bit;
+        // Flipping one high bit, and flipping it with its low twin (which a seed folded to
+        // 32 bits by `x ^ (x >> 32)` would not see), must each give another order.
+        let folded = high | 1u64 << (bit - 32);
+        let others = [
+            (seed ^ high, epoch, "seed"),
+            (seed, epoch ^ high, "epoch"),
+            (seed ^ folded, epoch, "seed"),
+            (seed, epoch ^ folded, "epoch"),
+        ];
+        for (other_seed, other_epoch, what) in others {
+            if imp.epoch_permutation(n, other_seed, other_epoch) == order {
+                fail!(
+                    "n = {n}: (seed = {seed:#x}, epoch = {epoch:#x}) and (seed = {other_seed:#x}, \
+                     epoch = {other_epoch:#x}) give the same order; the {what}s differ only in \
+                     bits 32 and up, and every bit of seed and epoch must count"
+                );
             }
         }
         Ok(())

@@ -34,9 +34,9 @@ pub type Meter = PeakMemAlloc<System>;
 pub const ALLOWANCE: usize = 256 * 1024;
 
 /// Lines of two tokens, each line a bigram never seen before.
-const LINES: u64 = 400_000;
+pub const LINES: u64 = 400_000;
 /// Tokens of the one long line, with no line break anywhere.
-const LONG_LINE_TOKENS: u64 = 2_000_000;
+pub const LONG_LINE_TOKENS: u64 = 2_000_000;
 
 /// The memory properties, in the order the manifest lists them.
 pub fn properties() -> Vec<Property<Counter>> {
@@ -99,13 +99,15 @@ pub fn token(salt: u64, i: u64) -> [u8; 8] {
 }
 
 /// A corpus generated as it is read: `tokens` tokens ([`token`]), `per_line` to a line,
-/// separated by spaces, each line ended by `\n`. Reading allocates nothing, so all the
-/// heap a measurement sees is the implementation's.
+/// separated by spaces (or, [`Generated::punctuated`], by punctuation alone), each line
+/// ended by `\n`. Reading allocates nothing, so all the heap a measurement sees is the
+/// implementation's.
 #[derive(Debug, Clone)]
 pub struct Generated {
     salt: u64,
     per_line: u64,
     tokens: u64,
+    separators: &'static [u8],
     next: u64,
     pending: [u8; 9],
     at: usize,
@@ -117,9 +119,20 @@ impl Generated {
             salt,
             per_line,
             tokens,
+            separators: b" ",
             next: 0,
             pending: [0; 9],
             at: 9,
+        }
+    }
+
+    /// The same tokens separated by `.`, `:` and `'` in turn: lines with no white space
+    /// (`abcdefgh.ijklmnop:qrstuvwx'...`), whose separators are case-ignorable, so that a
+    /// reader that cuts lines only at white space holds each line whole.
+    pub fn punctuated(salt: u64, per_line: u64, tokens: u64) -> Self {
+        Self {
+            separators: b".:'",
+            ..Self::new(salt, per_line, tokens)
         }
     }
 
@@ -141,7 +154,9 @@ impl Read for Generated {
                 self.pending[..8].copy_from_slice(&token(self.salt, self.next));
                 self.next += 1;
                 let line_end = self.next.is_multiple_of(self.per_line) || self.next == self.tokens;
-                self.pending[8] = if line_end { b'\n' } else { b' ' };
+                let separator =
+                    self.separators[(self.next % self.separators.len() as u64) as usize];
+                self.pending[8] = if line_end { b'\n' } else { separator };
                 self.at = 0;
             }
             let take = (self.pending.len() - self.at).min(buf.len() - written);
@@ -225,19 +240,35 @@ fn memory_within_budget(imp: &Counter, ctx: &mut Ctx) -> Result<(), Failure> {
     )
 }
 
+/// One long line separated by spaces, then one separated by punctuation alone: a reader
+/// must find places to cut a line between its tokens whether or not it has white space.
 fn long_line_bounded(imp: &Counter, ctx: &mut Ctx) -> Result<(), Failure> {
     let tokens = LONG_LINE_TOKENS;
-    let stream = Generated::new(ctx.property_seed(), tokens, tokens);
+    let seed = ctx.property_seed();
     let bigrams: Vec<u64> = (0..tokens - 1).collect();
-    check_heap(
-        imp,
-        ctx,
-        stream,
-        &bigrams,
-        &format!("one line of {tokens} tokens ({} bytes)", 9 * tokens),
-        "a line must not be held whole: read fixed-size chunks and carry the unfinished \
-         token (and the last n - 1 tokens) from one chunk to the next",
-    )
+    let lines = [
+        (Generated::new(seed, tokens, tokens), "separated by spaces"),
+        (
+            Generated::punctuated(seed, tokens, tokens),
+            "separated by `.`, `:` and `'`, with no white space",
+        ),
+    ];
+    for (stream, separated) in lines {
+        check_heap(
+            imp,
+            ctx,
+            stream,
+            &bigrams,
+            &format!(
+                "one line of {tokens} tokens ({} bytes) {separated}",
+                9 * tokens
+            ),
+            "a line must not be held whole: read fixed-size chunks and carry the unfinished \
+             token (and the last n - 1 tokens) from one chunk to the next; a line may have no \
+             white space, and any character that is not a word character ends a token",
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -258,6 +289,25 @@ mod tests {
             Generated::new(5, 3, 7).bigram(3),
             format!("{} {}", word(3), word(4))
         );
+    }
+
+    #[test]
+    fn a_punctuated_stream_has_no_white_space_but_the_same_tokens() {
+        let mut bytes = Vec::new();
+        Generated::punctuated(5, 4, 8)
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.trim_end().contains([' ', '\t']), "{text}");
+        let words: Vec<&str> = text
+            .split(['.', ':', '\'', '\n'])
+            .filter(|w| !w.is_empty())
+            .collect();
+        let expected: Vec<String> = (0..8)
+            .map(|i| String::from_utf8(token(5, i).to_vec()).unwrap())
+            .collect();
+        assert_eq!(words, expected);
+        assert_eq!(text.lines().count(), 2);
     }
 
     #[test]

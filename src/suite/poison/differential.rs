@@ -30,6 +30,11 @@ pub fn properties() -> Vec<Property<Detector>> {
             label_matches
         ),
         property!(
+            "label_errors/rows_not_summing_to_one",
+            Differential,
+            label_unnormalised
+        ),
+        property!(
             "hard_mode/recall_vs_reference",
             Differential,
             hard_vs_reference
@@ -155,6 +160,29 @@ fn label_matches(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
             ))
         })?;
         ensure_eq!(got, expected, "label issues");
+        Ok(())
+    })
+}
+
+/// Rows need not sum to 1 (a model's scores after temperature scaling, an average of
+/// several models): each row scaled by its own factor in `[0.5, 1.5)`. The rules use the
+/// values as given, so the issues are the reference's, without normalising or rejecting.
+fn label_unnormalised(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
+    let scales = proptest::collection::vec(50u32..150, 40);
+    ctx.for_all((label_cases(), scales), |(mut case, scales)| {
+        for (row, &scale) in case.pred_probs.iter_mut().zip(&scales) {
+            row.iter_mut().for_each(|p| *p *= f64::from(scale) / 100.0);
+        }
+        let (labels, probs) = (&case.labels, case.matrix());
+        let expected = Reference
+            .label_issues(labels, probs.view())
+            .expect("the reference accepts valid input");
+        let got = imp.label_issues(labels, probs.view()).map_err(|e| {
+            proptest::test_runner::TestCaseError::fail(format!(
+                "label_issues failed on rows that do not sum to 1 (they need not): {e}"
+            ))
+        })?;
+        ensure_eq!(got, expected, "label issues of rows that do not sum to 1");
         Ok(())
     })
 }
