@@ -9,6 +9,7 @@ pub mod batch;
 pub mod catalog;
 pub mod child;
 pub mod cli;
+pub mod completions;
 pub mod depinfo;
 pub mod exercises;
 pub mod feedback;
