@@ -73,7 +73,7 @@ pub fn with_modules(framework: &str, ids: &[&str]) -> String {
 /// with its visible properties (in the manifest's order) and how many stay hidden.
 pub fn screen_module(screen: &Screen) -> String {
     let mut text = format!(
-        "//! This screen, as `mldrill screen export` wrote it: the time allowed, the seed of the\n\
+        "//! This screen, as its export wrote it: the time allowed, the seed of the\n\
          //! visible properties, and each exercise's tasks.\n\n\
          use crate::{{Exercise, Task}};\n\
          use mldrill_checks::suite::Failure;\n\n\

@@ -3,7 +3,7 @@
 //! first failure with its minimal counterexample. `make test TASK=<id>` runs one task
 //! (`<task>`, `<exercise>/<task>` or a whole `<exercise>`).
 //!
-//! Written by `mldrill screen export`; the tasks, the seed and the time are in `screen.rs`.
+//! Written by the export of this screen; the tasks, the seed and the time are in `screen.rs`.
 
 mod screen;
 
@@ -199,13 +199,16 @@ fn main() -> ExitCode {
         "total"
     );
     if let Some(problem) = &first_problem {
-        println!(
-            "\nfail {}/{}: {}",
-            problem.exercise, problem.property, problem.failure.reason
-        );
-        if let Some(at) = &problem.at {
-            println!("  panicked at {at}");
-        }
+        let reason = &problem.failure.reason;
+        let reason = match &problem.at {
+            // As Rust words a panic: where in your code, then its message.
+            Some(at) => format!(
+                "panicked at {at}: {}",
+                reason.strip_prefix("panicked: ").unwrap_or(reason)
+            ),
+            None => reason.clone(),
+        };
+        println!("\nfail {}/{}: {reason}", problem.exercise, problem.property);
         if let Some(example) = &problem.failure.counterexample {
             println!("  minimal counterexample: {example}");
         }
