@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use common::{grading_cache, repo};
 
 /// Commands not run here, by how they start, and why.
-const SKIPPED: [(&str, &str); 13] = [
+const SKIPPED: [(&str, &str); 12] = [
     (
         "make demo",
         "builds everything in release: minutes; what it runs is checked below",
@@ -56,7 +56,6 @@ const SKIPPED: [(&str, &str); 13] = [
         "mldrill grade --batch",
         "a folder of submissions: tests/grade.rs grades one",
     ),
-    ("make setup-gpu", "installs 4.9 GB of CUDA libraries"),
 ];
 
 /// The README's `sh` blocks, line by line; comment-only and blank lines dropped.
