@@ -27,7 +27,8 @@ demo: build
 # from anywhere (it remembers where it was built). `cargo uninstall mldrill` removes it.
 install: build
 	$(CARGO) install --locked --offline --path . --bin mldrill --target-dir "$${CARGO_TARGET_DIR:-target}"
-	@command -v mldrill >/dev/null || echo "install: add cargo's bin folder to your PATH: export PATH=\"$${CARGO_HOME:-$$HOME/.cargo}/bin:\$$PATH\""
+	@bin="$${CARGO_INSTALL_ROOT:-$${CARGO_HOME:-$$HOME/.cargo}}/bin"; \
+	  [ "$$(command -v mldrill)" = "$$bin/mldrill" ] || echo "install: put $$bin first on your PATH: export PATH=\"$$bin:\$$PATH\""
 
 # The release build comes first: the grading tests' workspaces start from its compiled
 # dependencies instead of building libtorch's bindings again (src/warm_start.rs).
