@@ -99,7 +99,7 @@ if ! installed; then
     || fail "python3 cannot create a virtual environment; install the venv module (Debian: apt-get install python3-venv)"
   "$venv/bin/python" -m pip --version >/dev/null 2>&1 \
     || fail "pip is missing in the virtual environment; install it (Debian: apt-get install python3-pip python3-venv)"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${pip_options[@]}" "${packages[@]}" \
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input ${pip_options[@]+"${pip_options[@]}"} "${packages[@]}" \
     || fail "pip could not install ${packages[*]} (see pip's message above); check the network to the Python package index and free disk space"
   torch_dir="$(find_torch_dir || true)"
   [ -n "$torch_dir" ] && is_libtorch "$torch_dir" \
