@@ -171,7 +171,7 @@ pub fn export(
 /// estimate (its manifest's `minutes`, a senior's pace for every task) plus the minutes
 /// `plan` allows to read a statement.
 fn fit_warning(exercises: &[&Exercise], minutes: u32) -> Option<String> {
-    let reading = crate::plan::READING_MINUTES;
+    let reading = f64::from(crate::plan::READING_MINUTES);
     let needed: f64 = exercises
         .iter()
         .map(|e| f64::from(e.minutes) + reading)
