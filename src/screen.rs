@@ -171,6 +171,10 @@ pub fn export(
 /// estimate (its manifest's `minutes`, a senior's pace for every task) plus the minutes
 /// `plan` allows to read a statement.
 fn fit_warning(exercises: &[&Exercise], minutes: u32) -> Option<String> {
+    #[allow(
+        clippy::useless_conversion,
+        reason = "plan's reading minutes are an f64 here and whole minutes (u32) in its newer form"
+    )]
     let reading = f64::from(crate::plan::READING_MINUTES);
     let needed: f64 = exercises
         .iter()
