@@ -1,21 +1,34 @@
 # mldrill: two commands set up a fresh machine.
-#   make demo   builds mldrill and shows the main job on the built-in exercises
-#   make test   runs the whole test suite
-# Both run `make setup` first, which installs libtorch once per machine (idempotent).
+#   make demo      builds mldrill and shows the main job on the built-in exercises
+#   make install   puts `mldrill` on your PATH (cargo's bin folder), so every hint works as printed
+#   make test      runs the whole test suite
+# They run `make setup` first, which installs libtorch for the CPU once per machine
+# (idempotent); `make setup-gpu` installs torch with every CUDA library instead.
 
 CARGO ?= cargo
-MLDRILL := target/release/mldrill
+MLDRILL := $${CARGO_TARGET_DIR:-target}/release/mldrill
 
-.PHONY: setup build demo test lint bench clean-libtorch
+.PHONY: setup setup-gpu build demo install test lint bench clean-libtorch
 
 setup:
 	@bash scripts/setup.sh
+
+setup-gpu:
+	@bash scripts/setup.sh --gpu
 
 build: setup
 	$(CARGO) build --release --package mldrill --package mldrill-runner --package mldrill-supervisor
 
 demo: build
 	@bash scripts/demo.sh $(MLDRILL)
+
+# cargo install from the release build `make build` left (nothing is compiled twice): the
+# binary keeps its rpath to libtorch, and finds this checkout from any folder in it, or
+# from anywhere (it remembers where it was built). `cargo uninstall mldrill` removes it.
+install: build
+	$(CARGO) install --locked --offline --path . --bin mldrill --target-dir "$${CARGO_TARGET_DIR:-target}"
+	@bin="$${CARGO_INSTALL_ROOT:-$${CARGO_HOME:-$$HOME/.cargo}}/bin"; \
+	  [ "$$(command -v mldrill)" = "$$bin/mldrill" ] || echo "install: put $$bin first on your PATH: export PATH=\"$$bin:\$$PATH\""
 
 # The release build comes first: the grading tests' workspaces start from its compiled
 # dependencies instead of building libtorch's bindings again (src/warm_start.rs).

@@ -25,4 +25,10 @@ for exercise in $exercises; do
   report=$("$mldrill" check "$exercise" --seed "$seed" --quiet --format json) || true
   printf '%s' "$report" | python3 "$(dirname "$0")/expect_not_implemented.py"
 done
-printf '\nNext: mldrill show dataloader, fill in exercises/dataloader/src/lib.rs, mldrill check dataloader.\nSee the poison exercise'\''s backdoor end to end: mldrill backdoor\n'
+if command -v mldrill >/dev/null; then
+  run="mldrill"
+else
+  run="$mldrill"
+  printf '\n`make install` puts mldrill on your PATH (cargo'\''s bin folder), so that every hint and replay line works as printed; until then, run %s.\n' "$mldrill"
+fi
+printf '\nNext: %s show dataloader, fill in exercises/dataloader/src/lib.rs, %s check dataloader.\nSee the poison exercise'\''s backdoor end to end: %s backdoor\n' "$run" "$run" "$run"

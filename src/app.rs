@@ -31,7 +31,15 @@ pub const EXIT_USAGE: u8 = 2;
 /// Runs a parsed command line; the binary maps an `Err` to one line and [`EXIT_USAGE`].
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
+        // The ids of the workspace's exercises and tasks when there is one; a script
+        // without them otherwise (completions work outside a checkout too).
+        let catalog = workspace_root(cli.root.as_deref())
+            .ok()
+            .and_then(|root| Catalog::load(&root.join("exercises")).ok());
+        let mut command = crate::completions::with_ids(
+            <Cli as clap::CommandFactory>::command(),
+            catalog.as_ref(),
+        );
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut command, "mldrill", &mut script);
         match std::io::Write::write_all(&mut std::io::stdout(), &script) {
@@ -80,7 +88,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             watch::run(&root, &catalog, start, &options)
         }
-        Command::Reset { exercise, force } => study::reset(&root, catalog.get(&exercise)?, force),
+        Command::Reset {
+            exercise,
+            restore: false,
+            force,
+        } => study::reset(&root, catalog.get(&exercise)?, force),
+        Command::Reset {
+            exercise,
+            restore: true,
+            force,
+        } => study::restore_saved(&root, catalog.get(&exercise)?, force),
         Command::Solution { exercise, force } => {
             study::solution(&root, catalog.get(&exercise)?, force)
         }
@@ -129,7 +146,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 exported.record_path.display()
             );
             println!(
-                "send the folder to the candidate; grade what comes back with: mldrill grade <folder or archive>"
+                "send the folder to the candidate (it has no build output: tar czf {0}.tgz {0} stays small); they run `make test`, then send back the submission.tar.gz that `make pack` writes; grade it with: mldrill grade submission.tar.gz",
+                out.display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -21,12 +21,19 @@ pub enum CatalogError {
     },
     #[error("invalid manifest {path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("unknown exercise '{given}'; valid exercises: {valid}")]
-    UnknownExercise { given: String, valid: String },
-    #[error("unknown task '{given}' in exercise '{exercise}'; valid tasks: {valid}")]
+    #[error("unknown exercise '{given}'{suggestion}; valid exercises: {valid}")]
+    UnknownExercise {
+        given: String,
+        /// ` (did you mean '…'?)` when a valid id is close, else empty.
+        suggestion: String,
+        valid: String,
+    },
+    #[error("unknown task '{given}' in exercise '{exercise}'{suggestion}; valid tasks: {valid}")]
     UnknownTask {
         given: String,
         exercise: String,
+        /// ` (did you mean '…'?)` when a valid id is close, else empty.
+        suggestion: String,
         valid: String,
     },
 }
@@ -148,6 +155,7 @@ impl Exercise {
             .ok_or_else(|| CatalogError::UnknownTask {
                 given: id.to_owned(),
                 exercise: self.id.clone(),
+                suggestion: did_you_mean(id, self.tasks.iter().map(|t| t.id.as_str())),
                 valid: self
                     .tasks
                     .iter()
@@ -293,6 +301,7 @@ impl Catalog {
             .find(|e| e.id == id)
             .ok_or_else(|| CatalogError::UnknownExercise {
                 given: id.to_owned(),
+                suggestion: did_you_mean(id, self.exercises.iter().map(|e| e.id.as_str())),
                 valid: self
                     .exercises
                     .iter()
@@ -300,5 +309,35 @@ impl Catalog {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+}
+
+/// `" (did you mean 'x'?)"` naming the valid id closest to `given`, as clap suggests
+/// subcommands (Jaro similarity above 0.7, the same threshold); empty when none is close.
+pub fn did_you_mean<'a>(given: &str, valid: impl IntoIterator<Item = &'a str>) -> String {
+    let given = given.to_lowercase();
+    valid
+        .into_iter()
+        .map(|id| (strsim::jaro(&given, &id.to_lowercase()), id))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, id)| format!(" (did you mean '{id}'?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_typo_gets_the_nearest_id_and_a_far_one_nothing() {
+        let ids = ["dataloader", "ngram", "poison"];
+        assert_eq!(
+            did_you_mean("dataloder", ids),
+            " (did you mean 'dataloader'?)"
+        );
+        assert_eq!(did_you_mean("Ngrams", ids), " (did you mean 'ngram'?)");
+        assert_eq!(did_you_mean("xyz", ids), "");
+        let tasks = ["batching", "shuffle", "distributed"];
+        assert_eq!(did_you_mean("shufle", tasks), " (did you mean 'shuffle'?)");
     }
 }

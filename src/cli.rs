@@ -188,10 +188,16 @@ pub enum Command {
     },
 
     /// Restore an exercise's stub. Your files are first copied to `.mldrill/saved/`, so
-    /// nothing is lost; asks before changing anything unless `--force`.
+    /// nothing is lost; `--restore` brings the newest copy back. Asks before changing
+    /// anything unless `--force`.
     Reset {
         /// Exercise id, as `mldrill list` prints it.
         exercise: String,
+
+        /// Bring back your files from the newest copy a reset saved (what `src/` holds
+        /// now is saved first, unless it is the stub).
+        #[arg(long)]
+        restore: bool,
 
         /// Do not ask.
         #[arg(long)]
@@ -242,7 +248,10 @@ pub enum Command {
     #[command(subcommand)]
     Scorecard(ScorecardCommand),
 
-    /// Print a shell completion script, e.g. `mldrill completions bash > ~/.local/share/bash-completion/completions/mldrill`.
+    /// Print a shell completion script (subcommands, flags, and this workspace's exercise
+    /// and task ids). For bash: `mkdir -p ~/.local/share/bash-completion/completions &&
+    /// mldrill completions bash > ~/.local/share/bash-completion/completions/mldrill`,
+    /// then open a new shell.
     Completions {
         /// The shell to complete in.
         #[arg(value_enum)]
@@ -388,8 +397,10 @@ pub struct NgramCountArgs {
 pub enum ScreenCommand {
     /// Write a standalone Cargo workspace for a candidate: the chosen exercises'
     /// statements and stubs, the spec crate, instructions with the time allowed, and the
-    /// reference-free properties runnable with `cargo test`. No reference, hidden test,
-    /// mutant or interviewer guide is included. Grade what comes back with `mldrill grade`.
+    /// reference-free properties. In it, `make test` prints one line per task with the
+    /// time left, and `make pack` writes the archive to send back. No reference, hidden
+    /// test, mutant or interviewer guide is included. Grade what comes back with
+    /// `mldrill grade`.
     Export {
         /// Exercises to include, comma-separated, in order.
         #[arg(long, value_delimiter = ',', required = true, value_name = "IDS")]
@@ -399,8 +410,9 @@ pub enum ScreenCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
 
-        /// Time allowed, in minutes, stated in the instructions.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=600))]
+        /// Time allowed, in minutes (10 to 600), stated in the instructions and counted
+        /// down by `make test`; export warns when the exercises do not fit in it.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(10..=600))]
         minutes: u32,
 
         /// Seed the grade will use; random when not given.

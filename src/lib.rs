@@ -9,6 +9,7 @@ pub mod backdoor;
 pub mod batch;
 pub mod catalog;
 pub mod cli;
+pub mod completions;
 pub mod depinfo;
 pub mod exercises;
 pub mod feedback;

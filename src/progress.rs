@@ -57,6 +57,19 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Where a corrupt progress file is set aside: `progress.json.corrupt`, or with a number
+/// when an earlier one is already there, so that no set-aside file is ever overwritten.
+fn aside_path(path: &Path) -> PathBuf {
+    let first = path.with_extension("json.corrupt");
+    (1..)
+        .map(|n| match n {
+            1 => first.clone(),
+            n => path.with_extension(format!("json.corrupt.{n}")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
 fn key(exercise: &str, task: &str) -> String {
     format!("{exercise}/{task}")
 }
@@ -66,19 +79,28 @@ impl Progress {
     /// saved file was unreadable and had to be set aside.
     pub fn load(root: &Path) -> (Self, Option<String>) {
         let path = root.join(".mldrill").join("progress.json");
-        let parsed = match fs::read_to_string(&path) {
-            Err(_) => Ok(Self::default()),
-            Ok(text) => serde_json::from_str::<Self>(&text).map_err(|e| e.to_string()),
+        // Only a missing file is a fresh start: one that cannot be read as UTF-8 JSON is
+        // set aside before anything is saved over it.
+        let parsed = match fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e.to_string()),
+            Ok(bytes) => serde_json::from_slice::<Self>(&bytes).map_err(|e| e.to_string()),
         };
         let (mut progress, warning) = match parsed {
             Ok(progress) => (progress, None),
             Err(why) => {
-                let aside = path.with_extension("json.corrupt");
-                let _ = fs::rename(&path, &aside);
-                let warning = format!(
-                    "progress file was unreadable ({why}); kept it as {} and started afresh",
-                    aside.display()
-                );
+                let aside = aside_path(&path);
+                let warning = match fs::rename(&path, &aside) {
+                    Ok(()) => format!(
+                        "progress file was unreadable ({why}); kept it as {} and started afresh",
+                        aside.display()
+                    ),
+                    Err(e) => format!(
+                        "progress file {} is unreadable ({why}) and could not be set aside \
+                         ({e}); started afresh, and it will be replaced on the next save",
+                        path.display()
+                    ),
+                };
                 (Self::default(), Some(warning))
             }
         };
@@ -190,6 +212,25 @@ mod tests {
         progress.save().unwrap();
         assert_eq!(Progress::load(&dir).0.hints["dataloader/batching"], 2);
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_set_aside_and_an_earlier_one_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let saved = dir.path().join(".mldrill");
+        fs::create_dir_all(&saved).unwrap();
+        fs::write(saved.join("progress.json.corrupt"), "earlier").unwrap();
+        fs::write(saved.join("progress.json"), [0xff, 0xfe, b'{']).unwrap();
+        let (_, warning) = Progress::load(dir.path());
+        assert!(warning.unwrap().contains("progress.json.corrupt.2"));
+        assert_eq!(
+            fs::read(saved.join("progress.json.corrupt.2")).unwrap(),
+            [0xff, 0xfe, b'{']
+        );
+        assert_eq!(
+            fs::read_to_string(saved.join("progress.json.corrupt")).unwrap(),
+            "earlier"
+        );
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! grade relies on (the seed, the exercises, the export time) is kept on the interviewer's
 //! side as well ([`record`]); the manifest only names that record.
 
+pub mod checks;
+pub mod instructions;
+pub mod lockfile;
 pub mod record;
 pub mod statement;
 
@@ -73,6 +76,8 @@ pub enum ExportError {
         #[source]
         source: io::Error,
     },
+    #[error("{0}; the export in {1} is incomplete: remove it and export again once cargo works")]
+    Lock(lockfile::LockError, PathBuf),
     #[error("failed to write the screen to {path}: {source}")]
     Write {
         path: PathBuf,
@@ -148,6 +153,8 @@ pub fn export(
             source,
         }
     })?;
+    lockfile::align(out).map_err(|e| ExportError::Lock(e, out.to_owned()))?;
+    warnings.extend(fit_warning(&unique, minutes));
     let record_path = record.save(records).map_err(|source| ExportError::Record {
         path: records.to_owned(),
         source,
@@ -157,6 +164,34 @@ pub fn export(
         record,
         record_path,
         warnings,
+    })
+}
+
+/// A warning when the exercises take longer than the time allowed: each exercise's
+/// estimate (its manifest's `minutes`, a senior's pace for every task) plus the minutes
+/// `plan` allows to read a statement.
+fn fit_warning(exercises: &[&Exercise], minutes: u32) -> Option<String> {
+    #[allow(
+        clippy::useless_conversion,
+        reason = "plan's reading minutes are an f64 here and whole minutes (u32) in its newer form"
+    )]
+    let reading = f64::from(crate::plan::READING_MINUTES);
+    let needed: f64 = exercises
+        .iter()
+        .map(|e| f64::from(e.minutes) + reading)
+        .sum();
+    (needed > f64::from(minutes)).then(|| {
+        let parts: Vec<String> = exercises
+            .iter()
+            .map(|e| format!("{} {}", e.id, e.minutes))
+            .collect();
+        format!(
+            "the exercises take about {needed:.0} minutes for a senior ({}, plus {reading:.0} to read \
+             each statement) but the screen allows {minutes}: the candidate cannot finish every \
+             task (partial credit counts); allow more (--minutes), choose fewer exercises, or see \
+             what fits with `mldrill plan --minutes {minutes}`",
+            parts.join(" + ")
+        )
     })
 }
 
@@ -220,9 +255,15 @@ fn write_workspace(
     }
     let ids: Vec<&str> = manifest.exercises.iter().map(String::as_str).collect();
     for id in &ids {
-        for part in ["Cargo.toml", "src"] {
-            let relative = format!("exercises/{id}/{part}");
-            copy_tree(&home.join(&relative), &out.join(&relative))?;
+        let relative = format!("exercises/{id}/Cargo.toml");
+        copy_tree(&home.join(&relative), &out.join(&relative))?;
+        let src = format!("exercises/{id}/src");
+        for (path, bytes) in crate::stubs::read_tree(&home.join(&src))? {
+            let text = String::from_utf8_lossy(&bytes);
+            write(
+                &format!("{src}/{}", path.display()),
+                &statement::stub_for_screen(&text),
+            )?;
         }
         let relative = format!("exercises/{id}/README.md");
         let text = fs::read_to_string(home.join(&relative))?;
@@ -236,53 +277,44 @@ fn write_workspace(
         "Cargo.toml",
         &workspace_manifest(&ids, &checkout_profiles(home)?),
     )?;
-    write(".gitignore", "/target\n/.libtorch\n")?;
+    write(".gitignore", "/target\n/.libtorch\n/submission.tar.gz\n")?;
     write("Makefile", MAKEFILE)?;
-    write("README.md", &instructions(invariants, manifest))?;
-    write("checks/Cargo.toml", &checks_manifest(&ids))?;
+    write(
+        "README.md",
+        &instructions::render(invariants, manifest.minutes),
+    )?;
+    write("checks/Cargo.toml", &checks::manifest(&ids))?;
     write(
         "checks/src/lib.rs",
         "//! Reference-free properties of your exercises, run by `make test`.\n\npub mod suite;\n",
     )?;
+    write("checks/src/main.rs", checks::MAIN)?;
+    write(
+        "checks/src/screen.rs",
+        &checks::screen_module(&checks::Screen {
+            exercises: invariants,
+            seed: visible_seed,
+            minutes: manifest.minutes,
+            exported_at: manifest.exported_at,
+        }),
+    )?;
     let framework = fs::read_to_string(home.join("src/suite.rs"))?;
-    write("checks/src/suite.rs", &with_modules(&framework, &ids))?;
+    write(
+        "checks/src/suite.rs",
+        &checks::with_modules(&framework, &ids),
+    )?;
     copy_tree(
         &home.join("src/suite/stats.rs"),
         &out.join("checks/src/suite/stats.rs"),
     )?;
-    for (exercise, properties) in invariants {
+    for (exercise, _) in invariants {
         let id = &exercise.id;
         copy_tree(
             &home.join(format!("src/suite/{id}/invariant.rs")),
             &out.join(format!("checks/src/suite/{id}.rs")),
         )?;
-        write(
-            &format!("checks/tests/{id}.rs"),
-            &test_file(id, properties, visible_seed),
-        )?;
     }
     Ok(())
-}
-
-/// The framework's module list, cut down to the exported exercises.
-fn with_modules(framework: &str, ids: &[&str]) -> String {
-    let mut out = String::new();
-    let mut declared = false;
-    for line in framework.lines() {
-        if line.starts_with("pub mod ") && line.ends_with(';') {
-            if !declared {
-                for id in ids {
-                    out.push_str(&format!("pub mod {id};\n"));
-                }
-                out.push_str("pub mod stats;\n");
-                declared = true;
-            }
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }
 
 fn workspace_manifest(ids: &[&str], profiles: &str) -> String {
@@ -331,89 +363,5 @@ fn checkout_profiles(home: &Path) -> io::Result<String> {
     Ok(toml::to_string(&profiles).expect("a parsed table serializes"))
 }
 
-fn checks_manifest(ids: &[&str]) -> String {
-    let mut text = String::from(
-        r#"[package]
-name = "mldrill-checks"
-version = "0.1.0"
-edition.workspace = true
-license.workspace = true
-publish = false
-build = "../build/rpath.rs"
-
-[dependencies]
-mldrill-spec.workspace = true
-tch.workspace = true
-rand.workspace = true
-rand_distr = "0.5"
-proptest = "1.6"
-serde = { version = "1", features = ["derive"] }
-
-[dev-dependencies]
-"#,
-    );
-    for id in ids {
-        text.push_str(&format!("{id} = {{ path = \"../exercises/{id}\" }}\n"));
-    }
-    text
-}
-
-fn test_file(id: &str, properties: &[&str], seed: u64) -> String {
-    let mut text = format!(
-        r#"//! The reference-free properties of `{id}`, run against your code. The properties that
-//! compare with the reference stay hidden and run when your work is graded, with other
-//! inputs than these.
-
-use mldrill_checks::suite::{id}::properties;
-
-const SEED: u64 = {seed};
-const CASES: u32 = 64;
-
-fn check(id: &str) {{
-    let property = properties().into_iter().find(|p| p.id == id).expect("a known property");
-    if let Err(failure) = property.run(&{id}::Candidate, SEED, CASES) {{
-        panic!("{{id}}: {{}}\n  minimal counterexample: {{}}", failure.reason, failure.counterexample.unwrap_or_default());
-    }}
-}}
-"#
-    );
-    for property in properties {
-        let name = property.replace('/', "_");
-        text.push_str(&format!(
-            "\n#[test]\nfn {name}() {{\n    check(\"{property}\");\n}}\n"
-        ));
-    }
-    text
-}
-
-const MAKEFILE: &str = "# make setup: install libtorch (once per machine); make test: run the visible properties.\n\
-.PHONY: setup test\n\
-setup:\n\t@bash scripts/setup.sh\n\
-test: setup\n\tcargo test --workspace\n";
-
-fn instructions(invariants: &[(&Exercise, Vec<&str>)], manifest: &ScreenManifest) -> String {
-    let mut text = format!(
-        "# Hands-on exercise\n\nYou have **{} minutes**. Work through the exercises below in order; each has several \
-         tasks that earn points separately, so a partial solution counts. Correctness matters most, then clarity, then speed.\n\n",
-        manifest.minutes
-    );
-    text.push_str("## Setup\n\n```sh\nmake test   # installs libtorch once (about 4.7 GB), then runs the visible properties\n```\n\n");
-    text.push_str("`make setup` installs PyTorch's libtorch into your cache folder; if you already have libtorch 2.13, export `LIBTORCH` first.\n\n");
-    text.push_str("## Exercises\n\n");
-    for (exercise, properties) in invariants {
-        text.push_str(&format!(
-            "- **{}**: read `exercises/{}/README.md`, edit `exercises/{}/src/lib.rs` ({} visible properties in `checks/tests/{}.rs`).\n",
-            exercise.title, exercise.id, exercise.id, properties.len(), exercise.id
-        ));
-    }
-    text.push_str(
-        "\n## Rules\n\n\
-         - Only `exercises/<id>/src/**/*.rs` is graded; every other file is replaced by the grader's own copy.\n\
-         - The visible properties need no reference solution; grading also runs hidden properties that compare your \
-         results with a reference, and times your code against it.\n\
-         - Code that uses `unsafe`, `include!`-style macros, `#[path]`, `extern` blocks or \
-         `std::{fs, net, process, env, os}` is rejected without being built.\n\
-         - When you are done, send the whole folder back (or a `.zip` / `.tar.gz` of it).\n",
-    );
-    text
-}
+/// The candidate's `make test`, `make test TASK=<id>` and `make pack`.
+const MAKEFILE: &str = include_str!("screen/kit/Makefile");

@@ -108,6 +108,37 @@ pub fn save_aside(root: &Path, exercise: &Exercise, files: &Tree) -> Result<Path
     Ok(dir)
 }
 
+/// The newest copy [`save_aside`] made of the exercise's files, if any: the folder names
+/// carry the UTC time (and a counter), so the greatest name is the newest.
+pub fn latest_saved(root: &Path, exercise: &Exercise) -> Option<PathBuf> {
+    let prefix = format!("{}-", exercise.id);
+    fs::read_dir(root.join(".mldrill").join("saved"))
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|k| k.is_dir()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stamp = name.strip_prefix(&prefix)?;
+            stamp
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| e.path())
+        })
+        .max_by(|a, b| natural_key(a).cmp(&natural_key(b)))
+}
+
+/// `<id>-<stamp>` and `<id>-<stamp>-<n>` ordered by stamp, then by `n` as a number.
+fn natural_key(path: &Path) -> (String, u64) {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match name.rsplit_once('-') {
+        Some((head, n)) if head.contains('T') && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (head.to_owned(), n.parse().unwrap_or(0))
+        }
+        _ => (name, 1),
+    }
+}
+
 /// Makes the exercise's `src/` hold exactly `pristine`: files are rewritten in place (so
 /// an editor keeps its buffers), and files and folders the stub does not have are removed.
 pub fn restore(exercise: &Exercise, pristine: &Tree) -> Result<(), StubError> {
@@ -193,6 +224,28 @@ mod tests {
         assert_ne!(
             again, saved,
             "a second reset never overwrites the first copy"
+        );
+    }
+
+    #[test]
+    fn the_latest_saved_copy_is_the_newest_of_this_exercise_only() {
+        let root = tempfile::tempdir().unwrap();
+        let exercise = exercise_in(&root.path().join("exercises/dataloader"));
+        assert_eq!(latest_saved(root.path(), &exercise), None);
+        let saved = root.path().join(".mldrill/saved");
+        for name in [
+            "dataloader-20261201T100000Z",
+            "dataloader-20261201T120000Z",
+            "dataloader-20261201T120000Z-2",
+            "dataloader-20261201T120000Z-10",
+            "dataloader2-20991201T120000Z",
+            "ngram-20991201T120000Z",
+        ] {
+            fs::create_dir_all(saved.join(name)).unwrap();
+        }
+        assert_eq!(
+            latest_saved(root.path(), &exercise),
+            Some(saved.join("dataloader-20261201T120000Z-10"))
         );
     }
 

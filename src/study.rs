@@ -116,9 +116,65 @@ pub fn reset(root: &Path, exercise: &Exercise, force: bool) -> Result<ExitCode> 
     progress.forget_tasks(exercise);
     save_progress(root, &progress)?;
     println!(
-        "Your files are saved in {}/; {src}/ is the stub again.",
+        "Your files are saved in {}/; {src}/ is the stub again (`mldrill reset {} --restore` brings them back).",
+        display(root, &saved),
+        exercise.id
+    );
+    Ok(ExitCode::from(EXIT_PASSED))
+}
+
+/// `mldrill reset --restore`: brings back the newest copy of the learner's files that a
+/// reset saved. What `src/` holds now is saved aside first (unless it is the stub), so a
+/// restore loses nothing either.
+pub fn restore_saved(root: &Path, exercise: &Exercise, force: bool) -> Result<ExitCode> {
+    let Some(saved) = stubs::latest_saved(root, exercise) else {
+        bail!(
+            "no saved copy of {} under {}/; `mldrill reset {}` saves your files there before it restores the stub",
+            exercise.id,
+            display(root, &root.join(".mldrill").join("saved")),
+            exercise.id
+        );
+    };
+    let files =
+        stubs::read_tree(&saved).with_context(|| format!("failed to read {}", saved.display()))?;
+    let src = display(root, &exercise.dir.join("src"));
+    let current = stubs::current(exercise)?;
+    if current == files {
+        println!(
+            "{src}/ already holds {}/; nothing to restore.",
+            display(root, &saved)
+        );
+        return Ok(ExitCode::from(EXIT_PASSED));
+    }
+    if !force
+        && !confirm(&format!(
+            "Replace {src}/ with your files saved in {}/?",
+            display(root, &saved)
+        ))?
+    {
+        println!(
+            "Nothing changed. (`mldrill reset {} --restore --force` restores without asking.)",
+            exercise.id
+        );
+        return Ok(ExitCode::from(EXIT_NOT_PASSED));
+    }
+    let aside = if current == stubs::pristine(exercise)? {
+        None
+    } else {
+        Some(stubs::save_aside(root, exercise, &current)?)
+    };
+    stubs::restore(exercise, &files)?;
+    let mut progress = load_progress(root);
+    progress.forget_tasks(exercise);
+    save_progress(root, &progress)?;
+    print!(
+        "{src}/ holds your files from {}/ again",
         display(root, &saved)
     );
+    match aside {
+        Some(dir) => println!("; what it held is saved in {}/.", display(root, &dir)),
+        None => println!("."),
+    }
     Ok(ExitCode::from(EXIT_PASSED))
 }
 

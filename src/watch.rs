@@ -383,7 +383,13 @@ pub fn run(
     let (events, received) = mpsc::channel();
     let watcher = watch_sources(start, events.clone())?;
     let mut terminal = Terminal::open().context("failed to set up the terminal")?;
-    terminal.listen(events.clone());
+    // Keys typed on a terminal act at once. Keys read as lines (a pipe, a script) are
+    // read once the first check is drawn, so that `printf 'h\nq\n' | mldrill watch`
+    // shows a result before it quits.
+    let mut listening = !terminal.reads_lines();
+    if listening {
+        terminal.listen(events.clone());
+    }
     let mut session = Session {
         root,
         catalog,
@@ -422,6 +428,11 @@ pub fn run(
                 break;
             }
             Flow::Quit => break,
+        }
+        if !listening && session.checking.is_none() {
+            session.draw(&mut terminal)?;
+            terminal.listen(session.events.clone());
+            listening = true;
         }
     }
     drop(terminal);

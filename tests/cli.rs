@@ -147,7 +147,7 @@ fn unknown_ids_get_one_line_naming_the_valid_ones() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output).trim(),
-        "error: unknown exercise 'dataloder'; valid exercises: dataloader, ngram, poison"
+        "error: unknown exercise 'dataloder' (did you mean 'dataloader'?); valid exercises: dataloader, ngram, poison"
     );
 
     let output = mldrill(repo(), &["check", "dataloader", "--task", "shufle"]);

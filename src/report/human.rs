@@ -209,17 +209,21 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
             ),
         };
     }
-    if let (Replay::Check, Some(todo)) = (
+    // The first task that does not pass, in the statement's order: fixing a failure comes
+    // before implementing the tasks after it.
+    if let (Replay::Check, Some(next)) = (
         options.replay,
-        result
-            .tasks
-            .iter()
-            .find(|t| t.status == Status::NotImplemented),
+        result.tasks.iter().find(|t| t.status != Status::Pass),
     ) {
+        let what = if next.status == Status::NotImplemented {
+            "implement"
+        } else {
+            "fix"
+        };
         let _ = writeln!(
             out,
-            "\nnext: implement task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",
-            todo.id, result.exercise, result.exercise, todo.id
+            "\nnext: {what} task `{}` in exercises/{}/src/lib.rs (stuck? mldrill hint {} --task {})",
+            next.id, result.exercise, result.exercise, next.id
         );
     }
     out
@@ -263,10 +267,40 @@ pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grade::TaskResult;
 
     #[test]
     fn paths_are_quoted_for_the_shell_when_they_need_it() {
         assert_eq!(shell_word("subs/alice.zip"), "subs/alice.zip");
         assert_eq!(shell_word("my subs/bob's.zip"), "'my subs/bob'\\''s.zip'");
+    }
+
+    #[test]
+    fn next_names_the_first_task_that_does_not_pass_fix_before_implement() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises");
+        let catalog = crate::catalog::Catalog::load(&root).unwrap();
+        let exercise = catalog.get("dataloader").unwrap();
+        let with = |first: Status| {
+            let tasks = exercise
+                .tasks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| match i {
+                    0 => TaskResult::all(t, first, "x"),
+                    _ => TaskResult::all(t, Status::NotImplemented, "not yet implemented"),
+                })
+                .collect();
+            render_with(
+                &ExerciseResult::new(exercise, "candidate", 1, 8, tasks),
+                Options::default(),
+            )
+        };
+        let failing = with(Status::Fail);
+        assert!(failing.contains("next: fix task `batching`"), "{failing}");
+        let passing = with(Status::Pass);
+        assert!(
+            passing.contains("next: implement task `shuffle`"),
+            "{passing}"
+        );
     }
 }

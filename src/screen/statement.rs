@@ -1,5 +1,5 @@
-//! An exercise's statement as a screen exports it: the self-study instructions (run
-//! `mldrill check`, ask `mldrill hint`, watch `mldrill backdoor`) name commands the
+//! An exercise's statement and stub as a screen exports them: the self-study instructions
+//! (run `mldrill check`, ask `mldrill hint`, watch `mldrill backdoor`) name commands the
 //! candidate's workspace does not have, so they give way to the one it does, `make test`.
 
 /// What replaces the statement's `mldrill check` bullet.
@@ -30,6 +30,23 @@ pub fn for_screen(statement: &str) -> String {
     let mut text = out.join("\n");
     text.push('\n');
     text
+}
+
+/// A stub source file with every `` `mldrill check ...` `` in its comments replaced by
+/// `` `make test` ``, the command the candidate has; the code is left as it is.
+pub fn stub_for_screen(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("`mldrill check") {
+        let Some(len) = rest[start + 1..].find('`') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str("`make test`");
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Splits markdown into blocks: each bullet (with its continuation lines), each other
@@ -106,6 +123,29 @@ mod tests {
             text.starts_with("# Title\n\nIntro.\n\n## How to work\n\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_stub_names_make_test_instead_of_mldrill_check() {
+        let exercises = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises");
+        for entry in std::fs::read_dir(exercises).unwrap().flatten() {
+            let Ok(stub) = std::fs::read_to_string(entry.path().join("src/lib.rs")) else {
+                continue;
+            };
+            let id = entry.file_name().into_string().unwrap();
+            let text = stub_for_screen(&stub);
+            assert!(!text.contains("`mldrill "), "{id}:\n{text}");
+            if stub.contains("`mldrill check") {
+                assert!(text.contains("`make test`"), "{id}");
+            }
+            let code = |t: &str| -> Vec<String> {
+                t.lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .map(str::to_owned)
+                    .collect()
+            };
+            assert_eq!(code(&text), code(&stub), "{id}: only comments change");
+        }
     }
 
     #[test]

@@ -92,6 +92,11 @@ impl Terminal {
         self.tty
     }
 
+    /// Whether keys arrive as lines of text (stdin is not a terminal).
+    pub fn reads_lines(&self) -> bool {
+        !self.raw
+    }
+
     pub fn styled(&self) -> bool {
         self.styled
     }
