@@ -233,6 +233,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             implementation,
             tasks,
             seed,
+            speed,
             run,
             format,
         } => {
@@ -249,6 +250,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 wall_clock,
                 limits: Limits::new(run.memory, wall_clock),
                 quiet: cli.quiet || format == Format::Json,
+                speed: speed && implementation == Implementation::Candidate,
             };
             let result = check(&root, exercise, &options)?;
             if implementation == Implementation::Candidate {
@@ -404,6 +406,8 @@ pub struct CheckOptions {
     pub wall_clock: Duration,
     pub limits: Limits,
     pub quiet: bool,
+    /// Time the candidate against the reference and score the speed points.
+    pub speed: bool,
 }
 
 /// Builds the runner in `root` and grades the chosen tasks, one runner process each so a
@@ -511,5 +515,32 @@ pub fn check_tasks(
         results,
     )
     .with_sandbox(sandbox);
-    Ok((result, None))
+    if !options.speed {
+        return Ok((result, None));
+    }
+    // The other side of the benchmark: the references' runner, built beside this one.
+    let references = BuildPlan {
+        binary: Binary::References,
+        workspace: root,
+        home: root,
+        target_dir: None,
+        time_limit: crate::runner::BUILD_TIME_LIMIT,
+        memory_mib: None,
+        quiet: options.quiet,
+    };
+    if let Build::Failed(log) = Runner::build(&references)? {
+        anyhow::bail!("failed to build the references' runner for --speed:\n{log}");
+    }
+    let speed = crate::grader::Speed {
+        seed: options.seed,
+        limits: options.limits,
+        wall_clock: options.wall_clock,
+        quiet: options.quiet,
+    };
+    Ok(
+        match crate::grader::performance(&runner, exercise, &result.tasks, &speed)? {
+            Some(performance) => (result.with_performance(performance), None),
+            None => (result, None),
+        },
+    )
 }

@@ -64,6 +64,12 @@ pub enum Command {
         #[arg(long, value_parser = parse_seed, allow_negative_numbers = true)]
         seed: Option<u64>,
 
+        /// Also time the candidate against the reference on the exercise's benchmark and
+        /// score the speed points, as grading does (once the timed task passes; builds the
+        /// references' runner the first time).
+        #[arg(long)]
+        speed: bool,
+
         #[command(flatten)]
         run: RunArgs,
 

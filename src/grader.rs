@@ -371,7 +371,13 @@ fn grade_sources(
     let (tasks, sandbox) = run_tasks(&runner, exercise, seed, options)?;
     let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
         .with_sandbox(sandbox);
-    let result = match performance(&runner, exercise, &graded.tasks, seed, options)? {
+    let speed = Speed {
+        seed,
+        limits: options.limits,
+        wall_clock: options.wall_clock,
+        quiet: options.quiet,
+    };
+    let result = match performance(&runner, exercise, &graded.tasks, &speed)? {
         Some(performance) => graded.with_performance(performance),
         None => graded,
     };
@@ -381,14 +387,23 @@ fn grade_sources(
     })
 }
 
+/// How a benchmark is run: its inputs' seed and the runner's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Speed {
+    pub seed: u64,
+    pub limits: Limits,
+    pub wall_clock: std::time::Duration,
+    pub quiet: bool,
+}
+
 /// The benchmark, once the task it times passes (every task, when the bench is not a task
 /// id): a fast wrong answer earns nothing. `None` for an exercise without a benchmark.
-fn performance(
+/// Used by grading and by `check --speed`.
+pub fn performance(
     runner: &Runner,
     exercise: &Exercise,
     tasks: &[TaskResult],
-    seed: u64,
-    options: &GradeOptions,
+    speed: &Speed,
 ) -> Result<Option<Performance>, RunnerError> {
     let rubric = &exercise.performance;
     let gate: Vec<&TaskResult> = match tasks.iter().find(|t| t.id == rubric.bench) {
@@ -400,7 +415,7 @@ fn performance(
         return Ok(Some(Performance::unscored(rubric, message)));
     }
     let activity = crate::feedback::Activity::start(
-        options.quiet,
+        speed.quiet,
         &format!(
             "timing {}/{} against the reference",
             exercise.id, rubric.bench
@@ -409,9 +424,9 @@ fn performance(
     let measured = runner.bench(
         &exercise.id,
         &rubric.bench,
-        seed,
-        &options.limits,
-        options.wall_clock,
+        speed.seed,
+        &speed.limits,
+        speed.wall_clock,
     );
     activity.finish();
     Ok(match measured? {

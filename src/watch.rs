@@ -116,6 +116,7 @@ fn spawn_check(root: &Path, exercise: &Exercise, options: &Options, events: Send
         wall_clock: options.wall_clock,
         limits: options.limits,
         quiet: true,
+        speed: false,
     };
     thread::spawn(move || {
         let started = Instant::now();
