@@ -99,14 +99,10 @@ pub fn spectral_refined(x: ArrayView2<f32>, rows: &[usize]) -> Vec<f64> {
         return vec![0.0; rows.len()];
     }
     let x = x.as_standard_layout();
-    let class = refined_direction::ClassRows::new(x.view(), rows);
+    let class = refined_direction::CentredClass::new(x.view(), rows);
     match refined_direction::refined_top_direction(&class) {
-        Some(refined) => class
-            .projections(&refined.direction)
-            .into_iter()
-            .map(|p| p * p)
-            .collect(),
-        None => spectral(&gather(x.view(), rows)),
+        Some(refined) => Vec::<f64>::try_from(refined.projections.square()).expect("f64 scores"),
+        None => squared_projections(&class.c, &top_direction(&class.c).0),
     }
 }
 

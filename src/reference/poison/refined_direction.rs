@@ -1,16 +1,15 @@
 //! The top eigenvector of a class's scatter matrix `c^T c` (`c`: the class's rows centred
 //! in f64), in mixed precision, for the reference's `detect`.
 //!
-//! Forming the `d x d` scatter costs `n d^2` multiply-adds, nearly all of the f64
-//! detector's time. Here it is formed in f32 (about three times as fast as f64 with
-//! AVX-512), only its upper block triangle, and gives a first guess and a preconditioner:
-//! its top two eigenvalues (LAPACK, values only), and the Cholesky factor of
-//! `m = sigma - s32`, `sigma` just above its top eigenvalue. Inverse iteration with `m`
-//! gives the first guess `v` of the top eigenvector. Each correction step then computes
-//! one exact f64 product `s v = c^T (c v)` (one pass over the class's f32 rows, `2 n d`
+//! Forming the `d x d` scatter costs `n d^2` multiply-adds, most of the f64 detector's
+//! time. Here it is formed in f32 (about three times as fast as f64 with AVX-512), only
+//! its upper block triangle, and serves as a first guess and a preconditioner: its top two
+//! eigenvalues (LAPACK, values only) and the Cholesky factor of `m = sigma - s32`, `sigma`
+//! just above its top eigenvalue. Inverse iteration with `m` gives the first guess `v`.
+//! Each correction step then computes the exact f64 product `s v = c^T (c v)` (`2 n d`
 //! multiply-adds), the Rayleigh quotient `theta`, the residual `r = s v - theta v`, and
-//! Olsen's correction `t = m^-1 r - alpha m^-1 v` (`alpha` keeping `t` orthogonal to `v`).
-//! The error shrinks by about `(|s - s32| + sigma - lambda_1) / gap` a step: two or three
+//! Olsen's correction `t = m^-1 r - alpha m^-1 v` (`alpha` keeps `t` orthogonal to `v`).
+//! The error shrinks by about `(|s - s32| + sigma - lambda_1) / gap` a step: one or two
 //! steps reach f64 accuracy even when the top two eigenvalues are within 0.5%.
 //!
 //! The result stands only when a bound on its angle to the true eigenvector is below
@@ -39,83 +38,38 @@ const MAX_STEPS: usize = 8;
 /// The scatter is formed as this many row blocks of its upper triangle.
 const SCATTER_BLOCKS: i64 = 4;
 
-/// One class's rows of the representations, with their f64 mean: the centred rows
-/// `c_i = x_i - mean` without storing them.
-pub struct ClassRows<'a> {
-    x: ArrayView2<'a, f32>,
-    rows: &'a [usize],
-    mean: Vec<f64>,
+/// One class's rows of the representations, centred on their f64 mean: in f64 (`c`,
+/// exact, as the f64 detector has them) and in f32 (`c32`, only for the preconditioner).
+pub struct CentredClass {
+    /// `x_i - mean` in f64, `[n, d]`.
+    pub c: Tensor,
+    c32: Tensor,
 }
 
-impl<'a> ClassRows<'a> {
+impl CentredClass {
     /// The rows `rows` of `x`, which must be in standard (row-major) layout.
-    pub fn new(x: ArrayView2<'a, f32>, rows: &'a [usize]) -> Self {
-        assert!(x.is_standard_layout(), "rows of a row-major matrix");
-        let mut mean = vec![0.0; x.ncols()];
+    pub fn new(x: ArrayView2<f32>, rows: &[usize]) -> Self {
+        let d = x.ncols();
+        let mut values = Vec::with_capacity(rows.len() * d);
         for &i in rows {
-            for (m, &v) in mean.iter_mut().zip(x.row(i)) {
-                *m += f64::from(v);
-            }
+            values.extend_from_slice(x.row(i).to_slice().expect("rows of a row-major matrix"));
         }
-        let n = rows.len().max(1) as f64;
-        mean.iter_mut().for_each(|m| *m /= n);
-        Self { x, rows, mean }
+        // Mixed f32/f64 operations take libtorch's slow path: convert once, centre in place.
+        let mut c = Tensor::from_slice(&values)
+            .reshape([rows.len() as i64, d as i64])
+            .to_kind(Kind::Double);
+        let mean = c.mean_dim(0, true, Kind::Double);
+        let _ = c.g_sub_(&mean);
+        let c32 = c.to_kind(Kind::Float);
+        Self { c, c32 }
     }
 
-    fn row(&self, i: usize) -> &[f32] {
-        self.x.row(i).to_slice().expect("standard layout")
+    /// `c v` (the centred projections) and `c^T (c v)`, in f64.
+    fn scatter_times(&self, v: &[f64]) -> (Tensor, Vec<f64>) {
+        let cv = self.c.mv(&Tensor::from_slice(v));
+        let sv = Vec::<f64>::try_from(self.c.tr().mv(&cv)).expect("f64 vector");
+        (cv, sv)
     }
-
-    /// The centred rows as an `[n, d]` f32 tensor.
-    fn centred_f32(&self) -> Tensor {
-        let d = self.mean.len();
-        let mut values = Vec::with_capacity(self.rows.len() * d);
-        for &i in self.rows {
-            let row = self.row(i);
-            values.extend(row.iter().zip(&self.mean).map(|(&x, &m)| (f64::from(x) - m) as f32));
-        }
-        Tensor::from_slice(&values).reshape([self.rows.len() as i64, d as i64])
-    }
-
-    /// `c_i . v` for every row, in f64.
-    pub fn projections(&self, v: &[f64]) -> Vec<f64> {
-        self.rows
-            .iter()
-            .map(|&i| centred_dot(self.row(i), &self.mean, v))
-            .collect()
-    }
-
-    /// `c^T (c v)` in f64, in one pass over the rows.
-    fn scatter_times(&self, v: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; v.len()];
-        for &i in self.rows {
-            let row = self.row(i);
-            let p = centred_dot(row, &self.mean, v);
-            for ((o, &x), &m) in out.iter_mut().zip(row).zip(&self.mean) {
-                *o += p * (f64::from(x) - m);
-            }
-        }
-        out
-    }
-}
-
-/// `(row - mean) . v` in f64, with eight partial sums so that it vectorizes.
-fn centred_dot(row: &[f32], mean: &[f64], v: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 8];
-    let (rows, means, vs) = (row.chunks_exact(8), mean.chunks_exact(8), v.chunks_exact(8));
-    let tail: f64 = rows
-        .remainder()
-        .iter()
-        .zip(means.remainder())
-        .zip(vs.remainder())
-        .map(|((&x, &m), &v)| (f64::from(x) - m) * v)
-        .sum();
-    for ((r, m), v) in rows.zip(means).zip(vs) {
-        for k in 0..8 {
-            sums[k] += (f64::from(r[k]) - m[k]) * v[k];
-        }
-    }
-    sums.iter().sum::<f64>() + tail
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -158,6 +112,8 @@ fn solve(lower: &Tensor, b: &[f64]) -> Vec<f64> {
 pub struct Refined {
     /// The unit eigenvector.
     pub direction: Vec<f64>,
+    /// `c v`: the centred rows' projections on it.
+    pub projections: Tensor,
     /// Its Rayleigh quotient: the top eigenvalue.
     pub eigenvalue: f64,
     /// The bound on its angle to the true top eigenvector.
@@ -168,12 +124,12 @@ pub struct Refined {
 
 /// The top eigenvector of the class's `c^T c`, or `None` when the convergence check
 /// fails (the top two eigenvalues too close, a zero matrix, fewer than 2 columns).
-pub fn refined_top_direction(class: &ClassRows) -> Option<Refined> {
-    let d = class.mean.len() as i64;
-    if d < 2 || class.rows.is_empty() {
+pub fn refined_top_direction(class: &CentredClass) -> Option<Refined> {
+    let (n, d) = (class.c.size()[0], class.c.size()[1]);
+    if d < 2 || n == 0 {
         return None;
     }
-    let upper = upper_scatter(&class.centred_f32());
+    let upper = upper_scatter(&class.c32);
     let values = upper.linalg_eigvalsh("U");
     let (top, second) = (
         values.double_value(&[d - 1]),
@@ -194,7 +150,7 @@ pub fn refined_top_direction(class: &ClassRows) -> Option<Refined> {
     }
     let mut error_scale = None;
     for steps in 0..=MAX_STEPS {
-        let sv = class.scatter_times(&v);
+        let (cv, sv) = class.scatter_times(&v);
         let theta = dot(&v, &sv);
         if !(theta.is_finite() && theta > 0.0) {
             return None;
@@ -210,6 +166,7 @@ pub fn refined_top_direction(class: &ClassRows) -> Option<Refined> {
         if angle_bound <= ANGLE_TOLERANCE {
             return Some(Refined {
                 direction: v,
+                projections: cv,
                 eigenvalue: theta,
                 angle_bound,
                 steps,
@@ -272,7 +229,7 @@ mod tests {
     fn top_two_eigenvalues_within_half_a_percent_agree_with_lapack_in_f64() {
         let x = with_spectrum(3_000, &spectrum(128, 1.0, 0.995), 1);
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        let refined = refined_top_direction(&ClassRows::new(x.view(), &rows))
+        let refined = refined_top_direction(&CentredClass::new(x.view(), &rows))
             .expect("a 0.5% gap converges");
         let cosine = dot(&refined.direction, &lapack_direction(&x));
         assert!(1.0 - cosine.abs() < 1e-12, "cosine {cosine}");
@@ -285,7 +242,7 @@ mod tests {
         // The top eigenvector is not determined: no bound can hold, so no answer.
         let x = with_spectrum(3_000, &spectrum(64, 1.0, 1.0), 2);
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        assert!(refined_top_direction(&ClassRows::new(x.view(), &rows)).is_none());
+        assert!(refined_top_direction(&CentredClass::new(x.view(), &rows)).is_none());
     }
 
     #[test]
@@ -293,20 +250,20 @@ mod tests {
         let same = Array2::<f32>::ones((10, 4));
         let column = Array2::<f32>::from_shape_fn((10, 1), |(i, _)| i as f32);
         let rows: Vec<usize> = (0..10).collect();
-        assert!(refined_top_direction(&ClassRows::new(same.view(), &rows)).is_none());
-        assert!(refined_top_direction(&ClassRows::new(column.view(), &rows)).is_none());
+        assert!(refined_top_direction(&CentredClass::new(same.view(), &rows)).is_none());
+        assert!(refined_top_direction(&CentredClass::new(column.view(), &rows)).is_none());
     }
 
     #[test]
-    fn the_one_pass_scatter_product_is_c_transpose_c_v() {
+    fn the_class_is_centred_in_f64_and_its_scatter_product_is_exact() {
         let x = Array2::from_shape_fn((5, 3), |(i, j)| (i * i + 2 * j) as f32);
         let rows = [0, 2, 3, 4];
-        let class = ClassRows::new(x.view(), &rows);
+        let class = CentredClass::new(x.view(), &rows);
         let c = super::super::gather(x.view(), &rows);
         let c = &c - c.mean_dim(0, true, Kind::Double);
         let v = [0.3, -1.0, 2.0];
         let expected = Vec::<f64>::try_from(c.tr().mv(&c.mv(&Tensor::from_slice(&v)))).unwrap();
-        for (a, b) in class.scatter_times(&v).iter().zip(&expected) {
+        for (a, b) in class.scatter_times(&v).1.iter().zip(&expected) {
             assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{a} vs {b}");
         }
     }
