@@ -122,13 +122,13 @@ def report(contenders, unit="ms", throughput=None):
     `throughput(seconds)` (optional) adds a column, e.g. GB/s."""
     scale = {"ms": 1e3, "s": 1.0}[unit]
     by_key = {(c.name, c.threads): c for c in contenders}
-    header = f"{'contender':28} {'side':6} {'threads':>7}  {'time ' + unit + ' median [min-max]':>28}"
+    header = f"{'contender':33} {'side':6} {'threads':>7}  {'time ' + unit + ' median [min-max]':>28}"
     if throughput:
         header += f"  {throughput[0]:>12}"
     header += f"  {'time / baseline (same threads)':>33}  {'time / baseline @1t':>22}  baseline"
     print(header)
     for c in sorted(contenders, key=lambda c: (c.threads, statistics.median(c.times))):
-        line = f"{c.name:28} {c.side:6} {c.threads:7d}  {spread(c.times, scale):>28}"
+        line = f"{c.name:33} {c.side:6} {c.threads:7d}  {spread(c.times, scale):>28}"
         if throughput:
             line += f"  {throughput[1](statistics.median(c.times)):12.3f}"
         for base, width in ((by_key.get((c.baseline, c.threads)), 33), (by_key.get((c.baseline, 1)), 22)):
