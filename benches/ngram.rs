@@ -28,7 +28,6 @@ fn corpus_mb() -> usize {
         .unwrap_or(DEFAULT_MB)
 }
 
-
 /// The candidate runs only once it is implemented: a `todo!()` skips its bench.
 fn candidate_ready() -> bool {
     std::panic::set_hook(Box::new(|_| {}));

@@ -23,9 +23,13 @@ impl super::Workload for Ngram {
     fn run(&mut self, contender: &str) -> Result<(), String> {
         let documents = self.documents();
         match contender {
-            "reference" => drop(std::hint::black_box(Reference.word_ngrams(&documents, 1, 3))),
+            "reference" => drop(std::hint::black_box(
+                Reference.word_ngrams(&documents, 1, 3),
+            )),
             "plain_hashmap" => drop(std::hint::black_box(plain_counter(&documents, 1, 3))),
-            "candidate" => drop(std::hint::black_box(Candidate.word_ngrams(&documents, 1, 3))),
+            "candidate" => drop(std::hint::black_box(
+                Candidate.word_ngrams(&documents, 1, 3),
+            )),
             _ => return Err(format!("unknown ngram contender {contender:?}")),
         }
         Ok(())
@@ -40,10 +44,12 @@ pub fn load(mb: usize) -> Result<(Box<dyn super::Workload>, Value), String> {
         corpus: generate(mb * 1_000_000),
     };
     let documents = workload.documents();
-    let reference = Reference.word_ngrams(&documents, 1, 3).map_err(|e| e.to_string())?;
+    let reference = Reference
+        .word_ngrams(&documents, 1, 3)
+        .map_err(|e| e.to_string())?;
     let plain = plain_counter(&documents, 1, 3);
-    let plain_agrees = plain.len() == reference.len()
-        && reference.iter().all(|(g, c)| plain.get(g) == Some(c));
+    let plain_agrees =
+        plain.len() == reference.len() && reference.iter().all(|(g, c)| plain.get(g) == Some(c));
     let mut contenders = vec!["reference", "plain_hashmap"];
     let mut candidate_agrees = Value::Null;
     if super::implemented(|| {
@@ -52,7 +58,8 @@ pub fn load(mb: usize) -> Result<(Box<dyn super::Workload>, Value), String> {
             .is_ok_and(|c| c.len() == 3)
     }) {
         contenders.push("candidate");
-        candidate_agrees = json!(Candidate.word_ngrams(&documents, 1, 3).ok().as_ref() == Some(&reference));
+        candidate_agrees =
+            json!(Candidate.word_ngrams(&documents, 1, 3).ok().as_ref() == Some(&reference));
     }
     let distinct = reference.len();
     drop((reference, plain, documents));

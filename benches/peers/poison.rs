@@ -31,7 +31,9 @@ impl super::Workload for Poison {
             "candidate" => Candidate.detect(x, labels, EPS),
             _ => return Err(format!("unknown poison contender {contender:?}")),
         };
-        std::hint::black_box(flags).map(drop).map_err(|e| e.to_string())
+        std::hint::black_box(flags)
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -49,12 +51,15 @@ pub fn load() -> Result<(Box<dyn super::Workload>, Value), String> {
     tch::set_num_threads(1);
     let data = mldrill::exercises::bench_dataset(CLASSES, PER_CLASS, DIM, EPS);
     let dir = super::target_dir().join("poison-bench");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("could not create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
     let x = Tensor::try_from(&data.x).map_err(|e| e.to_string())?;
     write_npy(&x, &dir.join("representations.npy"))?;
     write_npy(&indices(&data.labels), &dir.join("labels.npy"))?;
     let view = data.x.view();
-    let reference = Reference.detect(view, &data.labels, EPS).map_err(|e| e.to_string())?;
+    let reference = Reference
+        .detect(view, &data.labels, EPS)
+        .map_err(|e| e.to_string())?;
     let lapack = flag_per_class(view, &data.labels, EPS, spectral).map_err(|e| e.to_string())?;
     write_npy(&indices(&reference), &dir.join("reference_flags.npy"))?;
     let mut contenders = vec!["reference", "lapack_f64"];
