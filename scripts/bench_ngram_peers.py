@@ -24,7 +24,7 @@ except ImportError:
 
 
 def args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=int(os.environ.get("MLDRILL_NGRAM_MB", "20")),
                         help="corpus size in MB (default: MLDRILL_NGRAM_MB, else 20)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds; each runs every contender once (default 3)")

@@ -28,7 +28,7 @@ except ImportError:
 
 
 def args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds; each runs every contender once (default 5)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts for both sides (default 1 2)")
     parser.add_argument("--no-svd", action="store_true", help="leave out the NumPy svd peer (the slowest)")
