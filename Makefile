@@ -42,18 +42,26 @@ lint: setup
 bench: setup
 	$(CARGO) bench --bench dataloader
 
-# The n-gram bench, then scikit-learn's CountVectorizer on the same corpus (installed into
-# the mldrill venv once). MLDRILL_NGRAM_MB=100 make bench-ngram for a 100 MB corpus.
+# The peer benchmarks: each script starts the Rust worker (`cargo bench --bench peers`) and
+# times the reference and its Python peers in alternating rounds, at equal thread counts.
+# NumPy, scikit-learn and threadpoolctl go into the mldrill venv once. OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE are unset for these commands alone: a wrong value slows NumPy's BLAS, and
+# the scripts report the kernel that ran. Extra script options: make bench-poison
+# BENCH_ARGS="--rounds 7"; MLDRILL_NGRAM_MB=100 make bench-ngram for a 100 MB corpus.
 MLDRILL_PYTHON := $${XDG_CACHE_HOME:-$$HOME/.cache}/mldrill/torch-2.13.0/bin/python
-# The poison bench, then NumPy implementations of the same detector on the same matrix.
-.PHONY: bench-poison
-bench-poison: setup
-	$(MLDRILL_PYTHON) -c "import numpy" 2>/dev/null || $(MLDRILL_PYTHON) -m pip install numpy
-	$(CARGO) bench --bench poison
-	$(MLDRILL_PYTHON) scripts/bench_poison_peers.py
+PEERS_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
+BENCH_ARGS ?=
 
-.PHONY: bench-ngram
-bench-ngram: setup
-	$(MLDRILL_PYTHON) -c "import sklearn" 2>/dev/null || $(MLDRILL_PYTHON) -m pip install scikit-learn
-	$(CARGO) bench --bench ngram
-	$(MLDRILL_PYTHON) scripts/bench_ngram_peers.py
+.PHONY: bench-python bench-poison bench-ngram bench-dataloader-peers
+bench-python: setup
+	@$(MLDRILL_PYTHON) -c "import numpy, sklearn, threadpoolctl" 2>/dev/null \
+	  || $(MLDRILL_PYTHON) -m pip install --quiet --disable-pip-version-check numpy scikit-learn threadpoolctl
+
+bench-poison: bench-python
+	$(PEERS_ENV) $(MLDRILL_PYTHON) scripts/bench_poison_peers.py $(BENCH_ARGS)
+
+bench-ngram: bench-python
+	$(PEERS_ENV) $(MLDRILL_PYTHON) scripts/bench_ngram_peers.py $(BENCH_ARGS)
+
+bench-dataloader-peers: bench-python
+	$(PEERS_ENV) $(MLDRILL_PYTHON) scripts/bench_dataloader_peers.py $(BENCH_ARGS)

@@ -1,84 +1,74 @@
 #!/usr/bin/env python3
-"""Times scikit-learn's CountVectorizer(ngram_range=(1, 3)) on the corpus `cargo bench
---bench ngram` wrote, and prints it beside that run's criterion results (reference, plain
-HashMap<String, u64> counter, candidate) as tokens per second and ratios.
+"""Times the reference n-gram counter against a plain HashMap<String, u64> counter and
+scikit-learn's CountVectorizer, interleaved, on the same generated corpus.
 
-The bench writes target/ngram-bench/corpus-<MB>mb.txt (one document per line) and a
-summary beside it; `MLDRILL_NGRAM_MB` picks the size for both (default 20). Usage:
-  python scripts/bench_ngram_peers.py [--mb MB] [--target DIR] [--repeat N]
-`make bench-ngram` installs scikit-learn into the mldrill venv, runs the bench, then this.
+The Rust worker (`cargo bench --bench peers`) generates the corpus (Zipf-distributed
+words, one document per line; `--mb` or MLDRILL_NGRAM_MB sets its size, default 20),
+checks that the plain counter finds the reference's counts, and writes it under
+<target>/ngram-bench/. scikit-learn's `CountVectorizer(ngram_range=(1, 3)).fit_transform`
+must find as many distinct n-grams as the reference, or this script exits 1. Then every
+contender runs once per round. All three count on one thread. `make bench-ngram` runs
+this in the mldrill venv.
 """
 import argparse
-import json
 import os
-import sys
-import time
-from pathlib import Path
 
+import bench_interleaved as bench
+
+SCRIPT = "bench_ngram_peers"
 try:
     import sklearn
     from sklearn.feature_extraction.text import CountVectorizer
 except ImportError:
-    sys.exit(
-        "bench_ngram_peers: scikit-learn is not installed for this Python; run `make bench-ngram`, "
-        "or `python -m pip install scikit-learn`"
-    )
+    bench.fail(SCRIPT, "scikit-learn is not installed for this Python; run `make bench-ngram`", 2)
 
 
 def args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=int(os.environ.get("MLDRILL_NGRAM_MB", "20")))
-    parser.add_argument("--target", default=os.environ.get("CARGO_TARGET_DIR", "target"))
-    parser.add_argument("--repeat", type=int, default=1, help="runs of scikit-learn; the best counts")
-    return parser.parse_args()
-
-
-def criterion_means(target, tokens):
-    """Mean seconds per function of the `words` group, if its last run used this corpus."""
-    means = {}
-    for function in ("reference", "candidate", "plain_hashmap"):
-        new = Path(target) / "criterion" / "words" / function / "new"
-        try:
-            bench = json.loads((new / "benchmark.json").read_text())
-            estimates = json.loads((new / "estimates.json").read_text())
-        except (OSError, ValueError):
-            continue
-        if (bench.get("throughput") or {}).get("Elements") != tokens:
-            print(f"  ({function}: its last criterion run used another corpus; skipped)")
-            continue
-        means[function] = estimates["mean"]["point_estimate"] / 1e9
-    return means
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=int, default=int(os.environ.get("MLDRILL_NGRAM_MB", "20")),
+                        help="corpus size in MB (default: MLDRILL_NGRAM_MB, else 20)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds; each runs every contender once (default 3)")
+    opts = parser.parse_args()
+    if opts.mb < 1 or opts.rounds < 1:
+        bench.fail(SCRIPT, "--mb and --rounds need positive numbers, e.g. --mb 20 --rounds 3", 2)
+    return opts
 
 
 def main():
     opts = args()
-    base = Path(opts.target) / "ngram-bench" / f"corpus-{opts.mb}mb"
-    corpus, summary = base.with_suffix(".txt"), base.with_suffix(".json")
-    if not corpus.is_file() or not summary.is_file():
-        sys.exit(f"bench_ngram_peers: no corpus at {corpus}; run `cargo bench --bench ngram` first (MLDRILL_NGRAM_MB={opts.mb})")
-    facts = json.loads(summary.read_text())
-    documents = corpus.read_text(encoding="utf-8").split("\n")
-    tokens = facts["tokens"]
-    print(
-        f"corpus {corpus}: {facts['bytes'] / 1e6:.1f} MB, {facts['documents']:,} documents, "
-        f"{tokens:,} tokens, {facts['distinct_1_3']:,} distinct n-grams of orders 1 to 3"
-    )
-    best, vocabulary = float("inf"), 0
-    for _ in range(max(1, opts.repeat)):
+    worker = bench.RustWorker(SCRIPT)
+    info = worker.load("ngram", opts.mb)
+    with open(info["corpus"], encoding="utf-8") as corpus:
+        documents = corpus.read().split("\n")
+    bench.environment([
+        f"workload: {info['bytes'] / 1e6:.1f} MB, {info['documents']:,} documents, {info['tokens']:,} tokens, "
+        f"{info['distinct_1_3']:,} distinct n-grams of orders 1 to 3; {opts.rounds} rounds",
+        f"scikit-learn {sklearn.__version__}: CountVectorizer(ngram_range=(1, 3)).fit_transform",
+        "threads: 1 on every side (none of the three counters uses more)",
+    ])
+    if not info["plain_hashmap_same_counts"]:
+        bench.fail(SCRIPT, "the plain HashMap counter's counts differ from the reference's")
+    print("plain_hashmap: same counts as the reference")
+    if info["candidate_same_counts"] is False:
+        print("candidate: counts differ from the reference's (timed anyway)")
+
+    def scikit_learn():
         vectorizer = CountVectorizer(ngram_range=(1, 3))
-        start = time.perf_counter()
         vectorizer.fit_transform(documents)
-        best = min(best, time.perf_counter() - start)
-        vocabulary = len(vectorizer.vocabulary_)
-        del vectorizer
-    same = "yes" if vocabulary == facts["distinct_1_3"] else f"NO ({vocabulary:,})"
-    print(f"scikit-learn {sklearn.__version__}: CountVectorizer(ngram_range=(1, 3)).fit_transform, same vocabulary as the reference: {same}")
-    times = {"scikit-learn": best, **criterion_means(opts.target, tokens)}
-    reference = times.get("reference")
-    print(f"{'function':14}  {'mean':>9}  {'M tokens/s':>10}  {'x scikit-learn':>14}  {'time / reference':>16}")
-    for function, seconds in sorted(times.items(), key=lambda kv: kv[1]):
-        vs_ref = f"{seconds / reference:.2f}" if reference else "-"
-        print(f"{function:14}  {seconds:8.2f}s  {tokens / seconds / 1e6:10.2f}  {best / seconds:13.1f}x  {vs_ref:>16}")
+        return len(vectorizer.vocabulary_)
+
+    vocabulary = scikit_learn()
+    if vocabulary != info["distinct_1_3"]:
+        bench.fail(SCRIPT, f"scikit-learn found {vocabulary:,} distinct n-grams, the reference "
+                           f"{info['distinct_1_3']:,}: they do not count the same n-grams")
+    print(f"scikit-learn: same {vocabulary:,} distinct n-grams as the reference")
+    contenders = [bench.Contender(name, "Rust", 1, worker.runner(name, 1)) for name in info["contenders"]]
+    contenders.append(bench.Contender("scikit-learn", "Python", 1, bench.timed(scikit_learn)))
+    # Every contender has run once already: the worker's checks and scikit-learn's above.
+    bench.interleave(contenders, opts.rounds, warm_up=False)
+    worker.close()
+    tokens = info["tokens"]
+    bench.report(contenders, unit="s", throughput=("M tokens/s", lambda s: tokens / s / 1e6))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 //! The reference poison detector: spectral signatures (centred, squared projection onto
 //! the top right singular vector, found as the top eigenvector of the class's scatter
-//! matrix with libtorch's LAPACK), per-class removal within Tran et al.'s budget,
+//! matrix: in mixed precision by [`refined_direction`], or in f64 with libtorch's LAPACK
+//! when that cannot vouch for its answer), per-class removal within Tran et al.'s budget,
 //! cleanlab's confident-learning label issues, and a robust variant for rare poison that
 //! whitens each class with a trimmed covariance estimate before scoring.
 
@@ -9,6 +10,8 @@ use std::collections::BTreeMap;
 use mldrill_spec::poison::{PoisonDetector, PoisonError, removal_budget};
 use ndarray::{Array1, ArrayView2};
 use tch::{Kind, Tensor};
+
+pub mod refined_direction;
 
 /// The reference implementation of [`PoisonDetector`].
 #[derive(Debug, Default, Clone, Copy)]
@@ -75,7 +78,9 @@ pub fn squared_projections(m: &Tensor, v: &Tensor) -> Vec<f64> {
     Vec::<f64>::try_from(m.mv(v).square()).expect("f64 scores")
 }
 
-/// Spectral-signature scores of the rows of `x` (as one class).
+/// Spectral-signature scores of the rows of `x` (as one class), with the top direction
+/// from the f64 scatter and LAPACK: the reference's fallback, and the yardstick its
+/// flags are checked against.
 pub fn spectral(x: &Tensor) -> Vec<f64> {
     let n = x.size()[0];
     if n == 0 || x.size()[1] == 0 {
@@ -84,6 +89,24 @@ pub fn spectral(x: &Tensor) -> Vec<f64> {
     let centred = x - x.mean_dim(0, true, Kind::Double);
     let (v, _) = top_direction(&centred);
     squared_projections(&centred, &v)
+}
+
+/// Spectral-signature scores of the rows `rows` of `x` (as one class): the top direction
+/// from the f32 scatter refined in f64 ([`refined_direction`]) when its convergence check
+/// holds, else [`spectral`]'s. Either way the same direction to within 1e-9 radians.
+pub fn spectral_refined(x: ArrayView2<f32>, rows: &[usize]) -> Vec<f64> {
+    if rows.is_empty() || x.ncols() == 0 {
+        return vec![0.0; rows.len()];
+    }
+    let x = x.as_standard_layout();
+    let class = refined_direction::CentredClass::new(x.view(), rows);
+    match refined_direction::refined_top_direction(&class) {
+        Some(refined) => refined.projections.iter().map(|p| p * p).collect(),
+        None => {
+            let c = class.tensor();
+            squared_projections(&c, &top_direction(&c).0)
+        }
+    }
 }
 
 /// The `budget` highest-scoring positions, ties to the earlier position.
@@ -101,13 +124,24 @@ pub fn flag_per_class(
     eps: f64,
     score: impl Fn(&Tensor) -> Vec<f64>,
 ) -> Result<Vec<usize>, PoisonError> {
+    flag_per_class_rows(x, labels, eps, |x, rows| score(&gather(x, rows)))
+}
+
+/// [`flag_per_class`] for a `score` of the class's rows of `x` (row-major), ungathered.
+pub fn flag_per_class_rows(
+    x: ArrayView2<f32>,
+    labels: &[usize],
+    eps: f64,
+    score: impl Fn(ArrayView2<f32>, &[usize]) -> Vec<f64>,
+) -> Result<Vec<usize>, PoisonError> {
+    let x = x.as_standard_layout();
     let mut flagged = Vec::new();
-    for rows in classes(x, labels, eps)?.values() {
+    for rows in classes(x.view(), labels, eps)?.values() {
         let budget = removal_budget(eps, rows.len());
         if budget == 0 {
             continue;
         }
-        let scores = score(&gather(x, rows));
+        let scores = score(x.view(), rows);
         flagged.extend(top(&scores, budget).into_iter().map(|p| rows[p]));
     }
     flagged.sort_unstable();
@@ -160,7 +194,7 @@ impl PoisonDetector for Reference {
     ) -> Result<Array1<f64>, PoisonError> {
         check_finite(representations)?;
         let rows: Vec<usize> = (0..representations.nrows()).collect();
-        Ok(Array1::from(spectral(&gather(representations, &rows))))
+        Ok(Array1::from(spectral_refined(representations, &rows)))
     }
 
     fn detect(
@@ -169,7 +203,7 @@ impl PoisonDetector for Reference {
         labels: &[usize],
         eps: f64,
     ) -> Result<Vec<usize>, PoisonError> {
-        flag_per_class(representations, labels, eps, spectral)
+        flag_per_class_rows(representations, labels, eps, spectral_refined)
     }
 
     fn label_issues(
@@ -317,5 +351,14 @@ mod tests {
             vec![2, 3]
         );
         assert!(Reference.detect(x.view(), &labels, 0.0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn mixed_precision_flags_what_the_f64_lapack_detector_flags() {
+        let data = crate::exercises::bench_dataset(4, 2_000, 64, 0.05);
+        let (x, labels) = (data.x.view(), &data.labels);
+        let flagged = Reference.detect(x, labels, 0.05).unwrap();
+        assert_eq!(flagged.len(), 4 * removal_budget(0.05, 2_000));
+        assert_eq!(flagged, flag_per_class(x, labels, 0.05, spectral).unwrap());
     }
 }
