@@ -173,9 +173,10 @@ fn hostile_candidate_gets_a_precise_status_for_each_misbehaviour() {
         }
         match task_id {
             "distributed" => {
+                // Each property after a death starts a fresh process, which tries again.
                 assert_eq!(
                     run.output.matches("WRITE DENIED").count(),
-                    3,
+                    3 * run.verdicts.len(),
                     "{}",
                     run.output
                 );
