@@ -6,10 +6,16 @@
 CARGO ?= cargo
 MLDRILL := target/release/mldrill
 
-.PHONY: setup build demo test lint bench clean-libtorch
+.PHONY: setup setup-browser build demo test lint bench clean-libtorch
 
 setup:
 	@bash scripts/setup.sh
+
+# Headless Chromium for the HTML report's browser test (Debian's chromium package, once
+# per machine). Where it cannot be installed (exit 3) the test says it skipped; any other
+# failure stops here.
+setup-browser:
+	@bash scripts/setup-browser.sh >/dev/null || [ $$? -eq 3 ]
 
 build: setup
 	$(CARGO) build --release --package mldrill --package mldrill-runner
@@ -19,7 +25,7 @@ demo: build
 
 # The release build comes first: the grading tests' workspaces start from its compiled
 # dependencies instead of building libtorch's bindings again (src/warm_start.rs).
-test: build
+test: build setup-browser
 	$(CARGO) test --workspace
 
 lint: setup

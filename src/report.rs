@@ -1,9 +1,10 @@
 //! Reporters over the result models of [`crate::grade`] and [`crate::grader`]: a table
 //! for people, versioned JSON for machines, JUnit XML for CI, a Markdown scorecard for
-//! interviewers, and a CSV summary for a batch.
+//! interviewers, a CSV summary for a batch, and an HTML page with plots.
 
 pub mod csv;
 pub mod files;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;

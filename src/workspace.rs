@@ -172,6 +172,34 @@ impl Slot {
         self.dir.join("target")
     }
 
+    /// True when the slot has built before: its target folder holds a release build.
+    pub fn is_warm(&self) -> bool {
+        self.target_dir().join("release").is_dir()
+    }
+
+    /// Makes this (cold) slot a copy of a warm one: its workspace and its target folder,
+    /// every file keeping its times, so that cargo finds the copied builds up to date
+    /// (its fingerprints name workspace files by their path inside the workspace) and
+    /// the first grade here compiles only the candidate's crate, instead of the harness
+    /// and every dependency. The copy is made beside the slot and renamed into place.
+    pub fn clone_from(&self, warm: &Slot) -> io::Result<()> {
+        let staging = self.dir.join("clone.partial");
+        if staging.exists() {
+            fs::remove_dir_all(&staging)?;
+        }
+        for part in ["workspace", "target"] {
+            copy_tree_keeping_times(&warm.dir.join(part), &staging.join(part))?;
+        }
+        for part in ["workspace", "target"] {
+            let to = self.dir.join(part);
+            if to.exists() {
+                fs::remove_dir_all(&to)?;
+            }
+            fs::rename(staging.join(part), to)?;
+        }
+        fs::remove_dir_all(&staging)
+    }
+
     /// Makes the workspace the pristine checkout at `home` with `sources` in place of the
     /// stubs of the exercises they belong to.
     pub fn prepare(&self, home: &Path, sources: &Sources) -> io::Result<()> {

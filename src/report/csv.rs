@@ -1,4 +1,6 @@
-//! The batch summary: one row per submission, one points column per exercise.
+//! The batch summary: one row per submission, one points column per exercise, with what a
+//! hiring team sorts by: the candidate's name, the screen id, the time used and the
+//! similarity flags.
 
 use crate::grader::SubmissionResult;
 
@@ -6,6 +8,8 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
         "submission".to_owned(),
+        "candidate".to_owned(),
+        "screen_id".to_owned(),
         "points".to_owned(),
         "max_points".to_owned(),
         "all_passed".to_owned(),
@@ -16,11 +20,17 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
         "grading_seconds".to_owned(),
         "error".to_owned(),
         "warnings".to_owned(),
+        "minutes_taken".to_owned(),
+        "minutes_allowed".to_owned(),
+        "max_similarity".to_owned(),
+        "similar_to".to_owned(),
     ]);
     writer.write_record(&header)?;
     for result in results {
         let mut row = vec![
             result.submission.clone(),
+            result.candidate.clone(),
+            result.screen_id.clone().unwrap_or_default(),
             result.points.to_string(),
             result.max_points.to_string(),
             result.all_passed().to_string(),
@@ -39,6 +49,21 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
             format!("{:.1}", result.grading_seconds),
             result.error.clone().unwrap_or_default(),
             result.warnings.join(" | "),
+            result.minutes_taken.map(|m| m.to_string()).unwrap_or_default(),
+            result.minutes_allowed.map(|m| m.to_string()).unwrap_or_default(),
+            result
+                .similar
+                .iter()
+                .map(|f| f.similarity)
+                .reduce(f64::max)
+                .map(|s| format!("{s:.2}"))
+                .unwrap_or_default(),
+            result
+                .similar
+                .iter()
+                .map(|f| format!("{} ({} {:.0}%)", f.other, f.exercise, f.similarity * 100.0))
+                .collect::<Vec<_>>()
+                .join(" | "),
         ]);
         writer.write_record(&row)?;
     }

@@ -39,6 +39,9 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog) -> String {
     for warning in &result.warnings {
         let _ = writeln!(md, "\n**Warning:** {warning}");
     }
+    for flag in &result.similar {
+        let _ = writeln!(md, "\n**Possibly copied:** {flag}");
+    }
     for exercise in &result.exercises {
         let graded = &exercise.result;
         let _ = writeln!(
