@@ -309,7 +309,7 @@ fn problem(result: &ExerciseResult, task: &TaskResult, replay: Replay) -> String
     }
     let _ = write!(
         html,
-        "replay: <code>{}</code>",
+        "<br>replay: <code>{}</code>",
         esc(&human::replay_command(result, task, replay))
     );
     if !task.output.is_empty() {
