@@ -62,7 +62,12 @@ pub fn grade_all(
         quiet: options.quiet || paths.len() > 1,
         ..options.clone()
     };
-    let slots = warm_slots(home, cache, &worker_options, jobs.clamp(1, paths.len().max(1)))?;
+    let slots = warm_slots(
+        home,
+        cache,
+        &worker_options,
+        jobs.clamp(1, paths.len().max(1)),
+    )?;
     std::thread::scope(|scope| {
         for slot in slots {
             let (next, results, failure, progress, worker_options) =

@@ -4,10 +4,9 @@
 //! against the reference. Nothing the submission does stops the grade: each problem
 //! becomes a status in the result, or the submission's error.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -271,7 +270,10 @@ pub fn candidate_name(submission: &str) -> String {
 /// The fingerprints of every graded exercise the submission has sources for, each
 /// exercise's stub and statement subtracted. Policy-rejected code counts too: a copy is a
 /// copy whether or not it was built.
-fn fingerprints(exercises: &[&Exercise], submission: &Submission) -> BTreeMap<String, Fingerprints> {
+fn fingerprints(
+    exercises: &[&Exercise],
+    submission: &Submission,
+) -> BTreeMap<String, Fingerprints> {
     let mut found = BTreeMap::new();
     for exercise in exercises {
         let Some(files) = submission.sources.get(&exercise.id) else {
@@ -280,7 +282,10 @@ fn fingerprints(exercises: &[&Exercise], submission: &Submission) -> BTreeMap<St
         let stub = crate::stubs::pristine(exercise).unwrap_or_default();
         let statement = std::fs::read_to_string(exercise.statement_path()).unwrap_or_default();
         let template = Template::new(stub.values().map(Vec::as_slice), &statement);
-        found.insert(exercise.id.clone(), similarity::fingerprint(files, &template));
+        found.insert(
+            exercise.id.clone(),
+            similarity::fingerprint(files, &template),
+        );
     }
     found
 }

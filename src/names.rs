@@ -58,7 +58,10 @@ pub fn read(path: &Path) -> Result<Names, NamesError> {
             continue;
         }
         let submission = record[0].to_owned();
-        if names.insert(submission.clone(), record[1].to_owned()).is_some() {
+        if names
+            .insert(submission.clone(), record[1].to_owned())
+            .is_some()
+        {
             return Err(NamesError::Twice {
                 path: shown,
                 line,
@@ -81,7 +84,8 @@ mod tests {
 
     #[test]
     fn reads_names_with_or_without_a_header() {
-        let names = parse("submission,candidate\nalice.zip, Alice Smith\n\n\"b,c.tgz\",Bob\n").unwrap();
+        let names =
+            parse("submission,candidate\nalice.zip, Alice Smith\n\n\"b,c.tgz\",Bob\n").unwrap();
         assert_eq!(names["alice.zip"], "Alice Smith");
         assert_eq!(names["b,c.tgz"], "Bob");
         assert_eq!(parse("x,Xavier\n").unwrap()["x"], "Xavier");

@@ -89,7 +89,9 @@ impl Document {
 /// Why shards could not be merged: each names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    #[error("failed to read {path}: {source}; pass the JSON files `grade --shard K/N --json FILE` wrote")]
+    #[error(
+        "failed to read {path}: {source}; pass the JSON files `grade --shard K/N --json FILE` wrote"
+    )]
     Read {
         path: String,
         #[source]
@@ -105,7 +107,9 @@ pub enum MergeError {
         found: u32,
         expected: u32,
     },
-    #[error("{path} is shard {shard} but {other} is of {count} shards; merge the shards of one run")]
+    #[error(
+        "{path} is shard {shard} but {other} is of {count} shards; merge the shards of one run"
+    )]
     Counts {
         path: String,
         shard: Shard,
@@ -274,7 +278,12 @@ mod tests {
         }
     }
 
-    fn document(dir: &Path, name: &str, shard: Option<(usize, usize, usize)>, subs: &[&str]) -> PathBuf {
+    fn document(
+        dir: &Path,
+        name: &str,
+        shard: Option<(usize, usize, usize)>,
+        subs: &[&str],
+    ) -> PathBuf {
         let submissions = subs
             .iter()
             .map(|s| SubmissionResult::failed(Path::new(s), Some(1), "x".into()))
@@ -284,7 +293,11 @@ mod tests {
             batch_size,
         });
         let path = dir.join(name);
-        std::fs::write(&path, serde_json::to_string(&Document::new(submissions, shard)).unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            serde_json::to_string(&Document::new(submissions, shard)).unwrap(),
+        )
+        .unwrap();
         path
     }
 

@@ -205,7 +205,9 @@ pub struct SimilarityFlag {
 
 /// Every flagged pair among `submissions` (name, then fingerprints by exercise), as flags
 /// by submission index: each pair flags both, in the order of the input.
-pub fn flag_pairs(submissions: &[(&str, &BTreeMap<String, Fingerprints>)]) -> Vec<Vec<SimilarityFlag>> {
+pub fn flag_pairs(
+    submissions: &[(&str, &BTreeMap<String, Fingerprints>)],
+) -> Vec<Vec<SimilarityFlag>> {
     let mut flags = vec![Vec::new(); submissions.len()];
     for (i, (name_a, a)) in submissions.iter().enumerate() {
         for (j, (name_b, b)) in submissions.iter().enumerate().skip(i + 1) {

@@ -20,7 +20,8 @@ fn repo() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-const INJECTED_SCRIPT: &str = "<script>document.title='INJECTED';document.body.dataset.pwned='1'</script>";
+const INJECTED_SCRIPT: &str =
+    "<script>document.title='INJECTED';document.body.dataset.pwned='1'</script>";
 const INJECTED_IMG: &str = "<img src=x onerror=\"document.body.dataset.pwned='2'\">";
 
 /// The browser, or `None` (with the reason printed) when it cannot be installed here.
@@ -30,7 +31,9 @@ fn browser() -> Option<PathBuf> {
         .output()
         .expect("bash runs");
     match output.status.code() {
-        Some(0) => Some(PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())),
+        Some(0) => Some(PathBuf::from(
+            String::from_utf8(output.stdout).unwrap().trim(),
+        )),
         Some(3) => {
             eprintln!(
                 "SKIPPED: headless Chromium cannot be installed on this machine: {}",
@@ -72,17 +75,32 @@ fn batch(catalog: &Catalog) -> Vec<SubmissionResult> {
             .collect();
         let result = ExerciseResult::new(exercise, "candidate", 7, 64, tasks);
         let result = match ratio {
-            Some(ratio) => result.with_performance(Performance::scored(&exercise.performance, ratio)),
+            Some(ratio) => {
+                result.with_performance(Performance::scored(&exercise.performance, ratio))
+            }
             None => result,
         };
-        GradedExercise { result, policy: vec![] }
+        GradedExercise {
+            result,
+            policy: vec![],
+        }
     };
     let mut results = Vec::new();
     for (name, exercise) in [
         ("alice.zip", graded(&|_| Status::Pass, Some(1.1), "")),
         (
             "mallory.tgz",
-            graded(&|i| if i % 2 == 0 { Status::Fail } else { Status::Pass }, None, INJECTED_SCRIPT),
+            graded(
+                &|i| {
+                    if i % 2 == 0 {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    }
+                },
+                None,
+                INJECTED_SCRIPT,
+            ),
         ),
     ] {
         let mut result = SubmissionResult::failed(Path::new(name), Some(7), String::new());
@@ -126,28 +144,57 @@ fn the_page_renders_with_plots_and_injected_text_stays_text() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("grades.html");
     std::fs::write(&page, &html).unwrap();
-    assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only the page's own script"
+    );
 
     let Some(chromium) = browser() else { return };
     let chromium = |args: &[&str]| {
         let output = Command::new(&chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
-            .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
             .args(args)
             .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium runs");
-        assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         output
     };
 
     let dom = String::from_utf8(chromium(&["--dump-dom"]).stdout).unwrap();
-    assert!(dom.contains("<button type=\"button\""), "the page's own script ran (the sort buttons):\n{dom}");
+    assert!(
+        dom.contains("<button type=\"button\""),
+        "the page's own script ran (the sort buttons):\n{dom}"
+    );
     assert!(!dom.contains("data-pwned"), "injected script ran:\n{dom}");
     assert!(!dom.contains("INJECTED</title>"), "injected script ran");
-    assert!(!dom.contains("<img src=\"x\""), "injected markup became an element");
-    assert!(dom.contains("Mallory &lt;script&gt;"), "the candidate's name is shown as text");
-    assert_eq!(dom.matches("<img class=\"plot\"").count(), 2, "a points and a speed plot");
+    assert!(
+        !dom.contains("<img src=\"x\""),
+        "injected markup became an element"
+    );
+    assert!(
+        dom.contains("Mallory &lt;script&gt;"),
+        "the candidate's name is shown as text"
+    );
+    assert_eq!(
+        dom.matches("<img class=\"plot\"").count(),
+        2,
+        "a points and a speed plot"
+    );
 
     let shot = dir.path().join("shot.png");
     chromium(&[
@@ -161,8 +208,17 @@ fn the_page_renders_with_plots_and_injected_text_stays_text() {
     let step = info.color_type.samples();
     let pixels = &pixels[..info.buffer_size()];
     let total = pixels.len() / step;
-    let white = pixels.chunks(step).filter(|p| p[..3].iter().all(|&c| c > 245)).count();
+    let white = pixels
+        .chunks(step)
+        .filter(|p| p[..3].iter().all(|&c| c > 245))
+        .count();
     let blue = pixels.chunks(step).filter(|p| is_plot_blue(p)).count();
-    assert!(white < total * 97 / 100, "the page is blank: {white} of {total} pixels white");
-    assert!(blue > 2_000, "the plots' bars are drawn: {blue} pixels of their blue");
+    assert!(
+        white < total * 97 / 100,
+        "the page is blank: {white} of {total} pixels white"
+    );
+    assert!(
+        blue > 2_000,
+        "the plots' bars are drawn: {blue} pixels of their blue"
+    );
 }

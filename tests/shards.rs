@@ -49,7 +49,10 @@ fn without_times(path: &Path) -> Value {
 
 /// The CSV without its `grading_seconds` column, for the same reason.
 fn csv_without_times(path: &Path) -> Vec<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
     let rows: Vec<Vec<String>> = reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
@@ -68,7 +71,9 @@ fn three_shards_merged_equal_one_unsharded_batch() {
     let scratch = tempfile::tempdir().unwrap();
     let (batch, out) = (scratch.path().join("batch"), scratch.path().join("out"));
     fs::create_dir_all(&out).unwrap();
-    let rejected = |source: String| format!("{source}\npub fn peek(p: *const u8) -> u8 {{ unsafe {{ *p }} }}\n");
+    let rejected = |source: String| {
+        format!("{source}\npub fn peek(p: *const u8) -> u8 {{ unsafe {{ *p }} }}\n")
+    };
     let reference = rejected(
         fs::read_to_string(repo().join("src/reference/dataloader.rs"))
             .unwrap()
@@ -80,7 +85,8 @@ fn three_shards_merged_equal_one_unsharded_batch() {
         .replace("chunk", "split_up")
         .replace("\n\n", "\n// written on my own, honest\n\n");
     let independent = rejected(
-        fs::read_to_string(repo().join("tests/fixtures/similarity/dataloader_independent.rs")).unwrap(),
+        fs::read_to_string(repo().join("tests/fixtures/similarity/dataloader_independent.rs"))
+            .unwrap(),
     );
     submit(&batch, "alice", &reference);
     submit(&batch, "bob", &reference);
@@ -88,7 +94,11 @@ fn three_shards_merged_equal_one_unsharded_batch() {
     submit(&batch, "dave", &independent);
     fs::create_dir_all(batch.join("erin/empty")).unwrap();
     let names = scratch.path().join("names.csv");
-    fs::write(&names, "submission,candidate\nalice,Alice A.\ndave,Dave D.\n").unwrap();
+    fs::write(
+        &names,
+        "submission,candidate\nalice,Alice A.\ndave,Dave D.\n",
+    )
+    .unwrap();
 
     let reports = |prefix: &str| -> Vec<String> {
         ["json", "csv", "xml", "html", "md"]
@@ -98,15 +108,34 @@ fn three_shards_merged_equal_one_unsharded_batch() {
     };
     let flags = |paths: &[String]| {
         vec![
-            "--json".to_owned(), paths[0].clone(), "--csv".to_owned(), paths[1].clone(),
-            "--junit".to_owned(), paths[2].clone(), "--html".to_owned(), paths[3].clone(),
-            "--markdown".to_owned(), paths[4].clone(),
+            "--json".to_owned(),
+            paths[0].clone(),
+            "--csv".to_owned(),
+            paths[1].clone(),
+            "--junit".to_owned(),
+            paths[2].clone(),
+            "--html".to_owned(),
+            paths[3].clone(),
+            "--markdown".to_owned(),
+            paths[4].clone(),
         ]
     };
     let batch_arg = batch.display().to_string();
     let names_arg = names.display().to_string();
     let grade = |extra: &[String]| {
-        let mut args: Vec<&str> = vec!["grade", "--batch", &batch_arg, "--exercise", "dataloader", "--jobs", "1", "--seed", "5", "--name", &names_arg];
+        let mut args: Vec<&str> = vec![
+            "grade",
+            "--batch",
+            &batch_arg,
+            "--exercise",
+            "dataloader",
+            "--jobs",
+            "1",
+            "--seed",
+            "5",
+            "--name",
+            &names_arg,
+        ];
         args.extend(extra.iter().map(String::as_str));
         mldrill(&args)
     };
@@ -116,7 +145,12 @@ fn three_shards_merged_equal_one_unsharded_batch() {
     let mut shards = Vec::new();
     for k in 1..=3 {
         let json = out.join(format!("shard-{k}.json")).display().to_string();
-        grade(&["--shard".to_owned(), format!("{k}/3"), "--json".to_owned(), json.clone()]);
+        grade(&[
+            "--shard".to_owned(),
+            format!("{k}/3"),
+            "--json".to_owned(),
+            json.clone(),
+        ]);
         shards.push(json);
     }
     let merged = reports("merged");
@@ -125,25 +159,50 @@ fn three_shards_merged_equal_one_unsharded_batch() {
     args.extend(flags(&merged));
     mldrill(&args.iter().map(String::as_str).collect::<Vec<_>>());
 
-    assert_eq!(without_times(Path::new(&whole[0])), without_times(Path::new(&merged[0])));
-    assert_eq!(csv_without_times(Path::new(&whole[1])), csv_without_times(Path::new(&merged[1])));
+    assert_eq!(
+        without_times(Path::new(&whole[0])),
+        without_times(Path::new(&merged[0]))
+    );
+    assert_eq!(
+        csv_without_times(Path::new(&whole[1])),
+        csv_without_times(Path::new(&merged[1]))
+    );
     for i in 2..5 {
-        assert_eq!(fs::read_to_string(&whole[i]).unwrap(), fs::read_to_string(&merged[i]).unwrap(), "{}", whole[i]);
+        assert_eq!(
+            fs::read_to_string(&whole[i]).unwrap(),
+            fs::read_to_string(&merged[i]).unwrap(),
+            "{}",
+            whole[i]
+        );
     }
 
     let json = without_times(Path::new(&merged[0]));
     let submission = |name: &str| {
-        json["submissions"].as_array().unwrap().iter().find(|s| s["submission"] == name).unwrap().clone()
+        json["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["submission"] == name)
+            .unwrap()
+            .clone()
     };
     let similar_to = |name: &str| -> Vec<String> {
         submission(name)["similar"]
             .as_array()
-            .map(|flags| flags.iter().map(|f| f["other"].as_str().unwrap().to_owned()).collect())
+            .map(|flags| {
+                flags
+                    .iter()
+                    .map(|f| f["other"].as_str().unwrap().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     assert_eq!(similar_to("alice"), ["bob", "carol"]);
     assert_eq!(similar_to("carol"), ["alice", "bob"]);
-    assert!(similar_to("dave").is_empty(), "an independent solution is not flagged");
+    assert!(
+        similar_to("dave").is_empty(),
+        "an independent solution is not flagged"
+    );
     assert_eq!(submission("alice")["candidate"], "Alice A.");
     assert_eq!(submission("bob")["candidate"], "bob");
     // Each shard compared only its own share; the merge compared across shards.
@@ -153,10 +212,18 @@ fn three_shards_merged_equal_one_unsharded_batch() {
             let doc: Value = serde_json::from_str(&fs::read_to_string(s).unwrap()).unwrap();
             assert_eq!(doc["shard"]["count"], 3);
             assert_eq!(doc["shard"]["batch_size"], 5);
-            doc["submissions"].as_array().unwrap().iter().map(|s| s["similar"].as_array().map_or(0, Vec::len)).sum::<usize>()
+            doc["submissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["similar"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
         })
         .sum();
-    assert!(shard_flags < 6, "alice, bob and carol were in different shards");
+    assert!(
+        shard_flags < 6,
+        "alice, bob and carol were in different shards"
+    );
     let html = fs::read_to_string(&merged[3]).unwrap();
     assert!(html.contains("Possibly copied"));
 }

@@ -46,17 +46,84 @@ fn renamed(source: &str) -> String {
             .map(|tree| match tree {
                 TokenTree::Ident(ident) => {
                     let name = ident.to_string();
-                    let keep = ["fn", "let", "mut", "pub", "use", "impl", "for", "if", "else", "return", "match", "self", "Self", "struct", "const", "in", "as", "while", "loop", "crate", "mod", "where", "move", "ref", "type", "enum", "trait", "true", "false", "break", "continue", "dyn", "static", "super", "derive", "Debug", "Default", "Clone", "Copy", "Ok", "Err", "Some", "None", "Vec", "Result", "Option", "usize", "u64", "i64", "f64", "bool", "Tensor", "Kind", "DataLoader", "Candidate", "LoaderError", "Batch", "PaddedBatch", "ShardSpec", "mldrill_spec", "dataloader", "tch", "rand"];
+                    let keep = [
+                        "fn",
+                        "let",
+                        "mut",
+                        "pub",
+                        "use",
+                        "impl",
+                        "for",
+                        "if",
+                        "else",
+                        "return",
+                        "match",
+                        "self",
+                        "Self",
+                        "struct",
+                        "const",
+                        "in",
+                        "as",
+                        "while",
+                        "loop",
+                        "crate",
+                        "mod",
+                        "where",
+                        "move",
+                        "ref",
+                        "type",
+                        "enum",
+                        "trait",
+                        "true",
+                        "false",
+                        "break",
+                        "continue",
+                        "dyn",
+                        "static",
+                        "super",
+                        "derive",
+                        "Debug",
+                        "Default",
+                        "Clone",
+                        "Copy",
+                        "Ok",
+                        "Err",
+                        "Some",
+                        "None",
+                        "Vec",
+                        "Result",
+                        "Option",
+                        "usize",
+                        "u64",
+                        "i64",
+                        "f64",
+                        "bool",
+                        "Tensor",
+                        "Kind",
+                        "DataLoader",
+                        "Candidate",
+                        "LoaderError",
+                        "Batch",
+                        "PaddedBatch",
+                        "ShardSpec",
+                        "mldrill_spec",
+                        "dataloader",
+                        "tch",
+                        "rand",
+                    ];
                     if keep.contains(&name.as_str()) {
                         TokenTree::Ident(ident)
                     } else {
                         let count = names.len();
-                        let new = names.entry(name).or_insert_with(|| format!("renamed_{count}"));
+                        let new = names
+                            .entry(name)
+                            .or_insert_with(|| format!("renamed_{count}"));
                         TokenTree::Ident(Ident::new(new, ident.span()))
                     }
                 }
                 TokenTree::Group(group) => {
-                    let mut new = proc_macro2::Group::new(group.delimiter(), rename(group.stream(), names));
+                    let mut new =
+                        proc_macro2::Group::new(group.delimiter(), rename(group.stream(), names));
                     new.set_span(group.span());
                     TokenTree::Group(new)
                 }
@@ -89,14 +156,54 @@ fn cases() -> Vec<Case> {
                  "        let mut v = Vec::new();\n        for i in 0..n { v.push(i); }\n        // my own words\n        Ok(chunk(&v, batch_size, drop_last))")
         .replace("\n\n", "\n// a comment of mine\n\n");
     vec![
-        Case { name: "identical copy", a: reference.clone(), b: reference.clone(), copied: true },
-        Case { name: "renamed and reformatted copy", a: reference.clone(), b: renamed(&reference), copied: true },
-        Case { name: "copy with a method rewritten, comments added", a: reference.clone(), b: edited, copied: true },
-        Case { name: "half copied, half independent", a: reference.clone(), b: partial, copied: true },
-        Case { name: "independent solutions", a: reference.clone(), b: independent.clone(), copied: false },
-        Case { name: "independent, renamed", a: renamed(&reference), b: independent.clone(), copied: false },
-        Case { name: "the stub against a solution", a: stub.clone(), b: reference.clone(), copied: false },
-        Case { name: "two untouched stubs", a: stub.clone(), b: stub, copied: false },
+        Case {
+            name: "identical copy",
+            a: reference.clone(),
+            b: reference.clone(),
+            copied: true,
+        },
+        Case {
+            name: "renamed and reformatted copy",
+            a: reference.clone(),
+            b: renamed(&reference),
+            copied: true,
+        },
+        Case {
+            name: "copy with a method rewritten, comments added",
+            a: reference.clone(),
+            b: edited,
+            copied: true,
+        },
+        Case {
+            name: "half copied, half independent",
+            a: reference.clone(),
+            b: partial,
+            copied: true,
+        },
+        Case {
+            name: "independent solutions",
+            a: reference.clone(),
+            b: independent.clone(),
+            copied: false,
+        },
+        Case {
+            name: "independent, renamed",
+            a: renamed(&reference),
+            b: independent.clone(),
+            copied: false,
+        },
+        Case {
+            name: "the stub against a solution",
+            a: stub.clone(),
+            b: reference.clone(),
+            copied: false,
+        },
+        Case {
+            name: "two untouched stubs",
+            a: stub.clone(),
+            b: stub,
+            copied: false,
+        },
     ]
 }
 

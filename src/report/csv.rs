@@ -49,8 +49,14 @@ pub fn render(results: &[SubmissionResult], exercise_ids: &[String]) -> Result<S
             format!("{:.1}", result.grading_seconds),
             result.error.clone().unwrap_or_default(),
             result.warnings.join(" | "),
-            result.minutes_taken.map(|m| m.to_string()).unwrap_or_default(),
-            result.minutes_allowed.map(|m| m.to_string()).unwrap_or_default(),
+            result
+                .minutes_taken
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            result
+                .minutes_allowed
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
             result
                 .similar
                 .iter()

@@ -88,6 +88,8 @@ impl Reports {
             let ids: Vec<String> = catalog.exercises.iter().map(|e| e.id.clone()).collect();
             Ok(super::csv::render(results, &ids)?)
         })?;
-        write(self.html, &|| Ok(super::html::render_batch(results, catalog)))
+        write(self.html, &|| {
+            Ok(super::html::render_batch(results, catalog))
+        })
     }
 }

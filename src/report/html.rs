@@ -120,7 +120,12 @@ pub fn render_batch(results: &[SubmissionResult], catalog: &Catalog) -> String {
                 r.exercises
                     .iter()
                     .find(|e| &e.result.exercise == id)
-                    .map(|e| (format!("#{}", i + 1), e.result.performance.as_ref().and_then(|p| p.ratio)))
+                    .map(|e| {
+                        (
+                            format!("#{}", i + 1),
+                            e.result.performance.as_ref().and_then(|p| p.ratio),
+                        )
+                    })
             })
             .collect();
         body.push_str(&figure(
@@ -135,7 +140,10 @@ pub fn render_batch(results: &[SubmissionResult], catalog: &Catalog) -> String {
     for (index, result) in results.iter().enumerate() {
         body.push_str(&submission_section(index, result));
     }
-    page(&format!("mldrill grades: {} submissions", results.len()), &body)
+    page(
+        &format!("mldrill grades: {} submissions", results.len()),
+        &body,
+    )
 }
 
 fn comparison_table(results: &[SubmissionResult], ids: &[String]) -> String {
@@ -143,7 +151,12 @@ fn comparison_table(results: &[SubmissionResult], ids: &[String]) -> String {
         "<table class=\"sortable\" id=\"comparison\">\n<thead><tr><th>#</th><th>candidate</th><th>screen</th>",
     );
     for id in ids {
-        let _ = write!(html, "<th>{} points</th><th>{} speed</th>", esc(id), esc(id));
+        let _ = write!(
+            html,
+            "<th>{} points</th><th>{} speed</th>",
+            esc(id),
+            esc(id)
+        );
     }
     html.push_str("<th>total</th><th>time used</th><th>similar to</th></tr></thead>\n<tbody>\n");
     for (index, result) in results.iter().enumerate() {
@@ -171,7 +184,10 @@ fn comparison_table(results: &[SubmissionResult], ids: &[String]) -> String {
             }
         }
         let total = if result.error.is_some() {
-            format!("<span class=\"error\">error</span> {}/{}", result.points, result.max_points)
+            format!(
+                "<span class=\"error\">error</span> {}/{}",
+                result.points, result.max_points
+            )
         } else {
             format!("{}/{}", result.points, result.max_points)
         };
@@ -184,16 +200,35 @@ fn comparison_table(results: &[SubmissionResult], ids: &[String]) -> String {
         let similar: Vec<String> = result
             .similar
             .iter()
-            .map(|f| format!("{} ({}, {:.0}%)", esc(&f.other), esc(&f.exercise), f.similarity * 100.0))
+            .map(|f| {
+                format!(
+                    "{} ({}, {:.0}%)",
+                    esc(&f.other),
+                    esc(&f.exercise),
+                    f.similarity * 100.0
+                )
+            })
             .collect();
-        let top = result.similar.iter().map(|f| f.similarity).fold(0.0, f64::max);
+        let top = result
+            .similar
+            .iter()
+            .map(|f| f.similarity)
+            .fold(0.0, f64::max);
         let _ = writeln!(
             html,
             "<td class=\"num\" data-sort=\"{}\">{total}</td><td class=\"num\" data-sort=\"{}\">{time}</td><td data-sort=\"{top:.3}\"{}>{}</td></tr>",
             result.points,
             result.minutes_taken.map_or(-1, |m| m as i64),
-            if similar.is_empty() { "" } else { " class=\"flag\"" },
-            if similar.is_empty() { "-".to_owned() } else { similar.join("<br>") },
+            if similar.is_empty() {
+                ""
+            } else {
+                " class=\"flag\""
+            },
+            if similar.is_empty() {
+                "-".to_owned()
+            } else {
+                similar.join("<br>")
+            },
         );
     }
     html.push_str("</tbody>\n</table>\n");
@@ -221,10 +256,18 @@ fn submission_section(index: usize, result: &SubmissionResult) -> String {
         esc(&result.path)
     );
     if let Some(error) = &result.error {
-        let _ = writeln!(html, "<div class=\"problem\"><strong>Could not be graded:</strong><pre>{}</pre></div>", esc(error));
+        let _ = writeln!(
+            html,
+            "<div class=\"problem\"><strong>Could not be graded:</strong><pre>{}</pre></div>",
+            esc(error)
+        );
     }
     for warning in &result.warnings {
-        let _ = writeln!(html, "<p class=\"flag\"><strong>Warning:</strong> {}</p>", esc(warning));
+        let _ = writeln!(
+            html,
+            "<p class=\"flag\"><strong>Warning:</strong> {}</p>",
+            esc(warning)
+        );
     }
     for flag in &result.similar {
         let _ = writeln!(
@@ -243,9 +286,16 @@ fn submission_section(index: usize, result: &SubmissionResult) -> String {
     }
     for graded in &result.exercises {
         for violation in &graded.policy {
-            let _ = writeln!(html, "<p class=\"problem\">rejected by the source policy: <code>{}</code></p>", esc(&violation.to_string()));
+            let _ = writeln!(
+                html,
+                "<p class=\"problem\">rejected by the source policy: <code>{}</code></p>",
+                esc(&violation.to_string())
+            );
         }
-        html.push_str(&exercise_section(&graded.result, Replay::Grade { path: &result.path }));
+        html.push_str(&exercise_section(
+            &graded.result,
+            Replay::Grade { path: &result.path },
+        ));
     }
     html.push_str("</section>\n");
     html
@@ -284,11 +334,19 @@ fn exercise_section(result: &ExerciseResult, replay: Replay) -> String {
         );
     }
     html.push_str("</tbody>\n</table>\n");
-    for task in result.tasks.iter().filter(|t| t.status != Status::NotImplemented) {
+    for task in result
+        .tasks
+        .iter()
+        .filter(|t| t.status != Status::NotImplemented)
+    {
         html.push_str(&problem(result, task, replay));
     }
     if !result.sandbox.is_empty() {
-        let _ = writeln!(html, "<p class=\"meta\">sandbox: {}</p>", esc(&result.sandbox.join("; ")));
+        let _ = writeln!(
+            html,
+            "<p class=\"meta\">sandbox: {}</p>",
+            esc(&result.sandbox.join("; "))
+        );
     }
     html
 }
@@ -305,7 +363,11 @@ fn problem(result: &ExerciseResult, task: &TaskResult, replay: Replay) -> String
         esc(verdict.message.as_deref().unwrap_or(""))
     );
     if let Some(example) = &verdict.counterexample {
-        let _ = write!(html, "<br>minimal counterexample:<pre>{}</pre>", esc(example));
+        let _ = write!(
+            html,
+            "<br>minimal counterexample:<pre>{}</pre>",
+            esc(example)
+        );
     }
     let _ = write!(
         html,
@@ -385,7 +447,10 @@ mod tests {
             sandbox: vec![],
         };
         let html = render_check(&result);
-        assert!(html.contains("<td>batching</td><td class=\"fail\">FAIL</td>"), "{html}");
+        assert!(
+            html.contains("<td>batching</td><td class=\"fail\">FAIL</td>"),
+            "{html}"
+        );
         assert!(html.contains("Batches &lt;b&gt;"));
         assert!(html.contains("<pre>n = 10, batch_size = 3</pre>"));
         assert!(html.contains(

@@ -189,7 +189,11 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
         if let Some(example) = &verdict.counterexample {
             let _ = writeln!(out, "  minimal counterexample: {example}");
         }
-        let _ = writeln!(out, "  replay: {}", replay_command(result, task, options.replay));
+        let _ = writeln!(
+            out,
+            "  replay: {}",
+            replay_command(result, task, options.replay)
+        );
     }
     if let (Replay::Check, Some(todo)) = (
         options.replay,

@@ -75,7 +75,8 @@ mod tests {
         a.splice(10..10, shared.iter().copied());
         let mut b: Vec<u32> = (1000..1030).collect();
         b.splice(20..20, shared.iter().copied());
-        let hashes = |s: &[u32]| -> Vec<u64> { winnow(&stream(s), k, w).iter().map(|f| f.hash).collect() };
+        let hashes =
+            |s: &[u32]| -> Vec<u64> { winnow(&stream(s), k, w).iter().map(|f| f.hash).collect() };
         let (a, b) = (hashes(&a), hashes(&b));
         assert!(a.iter().any(|h| b.contains(h)));
     }
@@ -85,7 +86,8 @@ mod tests {
         let (k, w) = (6, 4);
         let a: Vec<u32> = (0..50).collect();
         let b: Vec<u32> = (0..50).map(|i| if i % 5 == 0 { 999 } else { i }).collect();
-        let hashes = |s: &[u32]| -> Vec<u64> { winnow(&stream(s), k, w).iter().map(|f| f.hash).collect() };
+        let hashes =
+            |s: &[u32]| -> Vec<u64> { winnow(&stream(s), k, w).iter().map(|f| f.hash).collect() };
         let (a, b) = (hashes(&a), hashes(&b));
         assert!(!a.iter().any(|h| b.contains(h)));
     }

@@ -45,7 +45,10 @@ pub fn points_distribution(shares: &[f64]) -> Option<String> {
         chart.draw_series(bins.iter().enumerate().map(|(bin, &count)| {
             let bin = bin as u32;
             let mut bar = Rectangle::new(
-                [(SegmentValue::Exact(bin), 0), (SegmentValue::Exact(bin + 1), count)],
+                [
+                    (SegmentValue::Exact(bin), 0),
+                    (SegmentValue::Exact(bin + 1), count),
+                ],
                 BAR.filled(),
             );
             bar.set_margin(0, 0, 3, 3);
@@ -58,7 +61,10 @@ pub fn points_distribution(shares: &[f64]) -> Option<String> {
 /// One bar per submission (labelled `#n`): its time over the reference's on `exercise`,
 /// with the reference's 1.0 drawn across; `None` when no submission was measured.
 pub fn speed(exercise: &str, ratios: &[(String, Option<f64>)]) -> Option<String> {
-    let top = ratios.iter().filter_map(|(_, r)| *r).fold(f64::NAN, f64::max);
+    let top = ratios
+        .iter()
+        .filter_map(|(_, r)| *r)
+        .fold(f64::NAN, f64::max);
     if top.is_nan() {
         return None;
     }
@@ -66,7 +72,10 @@ pub fn speed(exercise: &str, ratios: &[(String, Option<f64>)]) -> Option<String>
     let n = ratios.len() as u32;
     draw(|root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("Speed on {exercise} against the reference"), ("sans-serif", 18))
+            .caption(
+                format!("Speed on {exercise} against the reference"),
+                ("sans-serif", 18),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
@@ -89,7 +98,10 @@ pub fn speed(exercise: &str, ratios: &[(String, Option<f64>)]) -> Option<String>
             let ratio = (*ratio)?;
             let i = i as u32;
             let mut bar = Rectangle::new(
-                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), ratio)],
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), ratio),
+                ],
                 BAR.filled(),
             );
             bar.set_margin(0, 0, 4, 4);
@@ -130,9 +142,16 @@ pub fn task_points(tasks: &[TaskResult]) -> Option<String> {
             chart.draw_series(tasks.iter().enumerate().map(|(i, task)| {
                 let i = i as u32;
                 let height = if filled { task.points } else { task.max_points };
-                let style = if filled { BAR.filled() } else { BAR.stroke_width(1) };
+                let style = if filled {
+                    BAR.filled()
+                } else {
+                    BAR.stroke_width(1)
+                };
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), 0), (SegmentValue::Exact(i + 1), height)],
+                    [
+                        (SegmentValue::Exact(i), 0),
+                        (SegmentValue::Exact(i + 1), height),
+                    ],
                     style,
                 );
                 bar.set_margin(0, 0, 6, 6);
@@ -165,7 +184,11 @@ mod tests {
     fn plots_are_svg_with_their_bars() {
         let svg = points_distribution(&[5.0, 55.0, 100.0, 100.0]).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("Points across the batch"));
-        assert_eq!(svg, points_distribution(&[5.0, 55.0, 100.0, 100.0]).unwrap(), "the same plot every time");
+        assert_eq!(
+            svg,
+            points_distribution(&[5.0, 55.0, 100.0, 100.0]).unwrap(),
+            "the same plot every time"
+        );
         assert!(svg.contains("90-100") && !svg.contains("100-110"));
         let ratios = vec![("#1".to_owned(), Some(1.2)), ("#2".to_owned(), None)];
         let svg = speed("dataloader", &ratios).unwrap();
