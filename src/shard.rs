@@ -313,7 +313,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["x", "y", "z"]);
         let error = |paths: &[PathBuf]| merge(paths).unwrap_err().to_string();
-        assert!(error(&[a.clone()]).contains("shard 2/2 is missing"));
+        assert!(error(std::slice::from_ref(&a)).contains("shard 2/2 is missing"));
         assert!(error(&[a.clone(), a.clone()]).contains("given twice"));
         let other = document(dir.path(), "c.json", Some((2, 3, 3)), &["y"]);
         assert!(error(&[a.clone(), other]).contains("of 2 shards"));

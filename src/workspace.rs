@@ -232,3 +232,39 @@ pub fn default_cache() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir);
     cache.join("mldrill").join("grading")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cloned_slot_has_the_warm_slots_files_and_times_and_nothing_of_its_own() {
+        let cache = tempfile::tempdir().unwrap();
+        let warm = Slot::acquire(cache.path(), 0).unwrap();
+        let cold = Slot::acquire(cache.path(), 1).unwrap();
+        let artifact = warm.target_dir().join("release/deps/libx.rlib");
+        fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        fs::write(&artifact, b"compiled").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        File::options()
+            .write(true)
+            .open(&artifact)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        fs::create_dir_all(warm.workspace()).unwrap();
+        fs::write(warm.workspace().join("Cargo.toml"), b"[workspace]").unwrap();
+        fs::create_dir_all(cold.workspace()).unwrap();
+        fs::write(cold.workspace().join("stale.rs"), b"left over").unwrap();
+        assert!(warm.is_warm() && !cold.is_warm());
+
+        cold.clone_from(&warm).unwrap();
+        assert!(cold.is_warm());
+        let copied = cold.target_dir().join("release/deps/libx.rlib");
+        assert_eq!(fs::read(&copied).unwrap(), b"compiled");
+        assert_eq!(fs::metadata(&copied).unwrap().modified().unwrap(), old);
+        assert!(cold.workspace().join("Cargo.toml").is_file());
+        assert!(!cold.workspace().join("stale.rs").exists());
+        assert!(!cache.path().join("slot-1/clone.partial").exists());
+    }
+}
