@@ -149,6 +149,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for id in &exercises {
                 catalog.get(id)?;
             }
+            if shard.is_some() && batch.is_none() {
+                bail!(
+                    "--shard takes a share of a batch folder; pass --batch <dir> with it, e.g. --batch submissions/ --shard 1/4"
+                );
+            }
             let names = names
                 .map(|path| crate::names::read(&path))
                 .transpose()?

@@ -8,7 +8,7 @@ use std::path::Path;
 /// Why a mapping file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum NamesError {
-    #[error("failed to read the --name file {path}: {source}")]
+    #[error("failed to read the --name file {path}")]
     Read {
         path: String,
         #[source]

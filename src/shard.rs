@@ -89,9 +89,7 @@ impl Document {
 /// Why shards could not be merged: each names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    #[error(
-        "failed to read {path}: {source}; pass the JSON files `grade --shard K/N --json FILE` wrote"
-    )]
+    #[error("failed to read {path} (pass the JSON files `grade --shard K/N --json FILE` wrote)")]
     Read {
         path: String,
         #[source]

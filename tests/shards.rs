@@ -243,3 +243,19 @@ fn merge_refuses_an_incomplete_set_of_shards_in_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("shard 2/2 is missing"), "{stderr}");
 }
+
+#[test]
+fn a_shard_without_a_batch_is_refused_before_grading() {
+    let scratch = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mldrill"))
+        .args(["--root", repo().to_str().unwrap(), "grade"])
+        .arg(scratch.path())
+        .args(["--shard", "1/2"])
+        .env("MLDRILL_CACHE", scratch.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pass --batch <dir>"), "{stderr}");
+    assert!(!scratch.path().join("cache").exists(), "nothing was graded");
+}
