@@ -30,7 +30,7 @@ else
 fi
 
 # One install at a time per machine: a second caller waits, then finds the browser.
-exec 9>/tmp/mldrill-setup-browser.lock
+exec 9>"${TMPDIR:-/tmp}/mldrill-setup-browser.lock"
 flock 9
 if browser="$(find_browser)"; then
   echo "$browser"
