@@ -8,13 +8,19 @@
 CARGO ?= cargo
 MLDRILL := $${CARGO_TARGET_DIR:-target}/release/mldrill
 
-.PHONY: setup setup-gpu build demo install test lint bench clean-libtorch
+.PHONY: setup setup-gpu setup-browser build demo install test lint bench clean-libtorch
 
 setup:
 	@bash scripts/setup.sh
 
 setup-gpu:
 	@bash scripts/setup.sh --gpu
+
+# Headless Chromium for the HTML report's browser test (Debian's chromium package, once
+# per machine). Where it cannot be installed (exit 3) the test says it skipped; any other
+# failure stops here.
+setup-browser:
+	@bash scripts/setup-browser.sh >/dev/null || [ $$? -eq 3 ]
 
 build: setup
 	$(CARGO) build --release --package mldrill --package mldrill-runner --package mldrill-supervisor
@@ -32,7 +38,7 @@ install: build
 
 # The release build comes first: the grading tests' workspaces start from its compiled
 # dependencies instead of building libtorch's bindings again (src/warm_start.rs).
-test: build
+test: build setup-browser
 	$(CARGO) test --workspace
 
 lint: setup

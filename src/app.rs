@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::batch;
 use crate::catalog::{Catalog, Exercise};
-use crate::cli::{Cli, Command, Format, Implementation, ScorecardCommand, ScreenCommand};
+use crate::cli::{
+    Cli, Command, Format, Implementation, ReportCommand, ScorecardCommand, ScreenCommand,
+};
 use crate::grade::{ExerciseResult, TaskResult};
 use crate::grader::GradeOptions;
 use crate::progress::Progress;
@@ -162,10 +164,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             junit,
             markdown,
             csv,
+            html,
+            names,
+            shard,
         } => {
             for id in &exercises {
                 catalog.get(id)?;
             }
+            if shard.is_some() && batch.is_none() {
+                bail!(
+                    "--shard takes a share of a batch folder; pass --batch <dir> with it, e.g. --batch submissions/ --shard 1/4"
+                );
+            }
+            let names = names
+                .map(|path| crate::names::read(&path))
+                .transpose()?
+                .unwrap_or_default();
+            let mut batch_size = 0;
             let (paths, csv) = match &batch {
                 Some(dir) => {
                     let found = batch::submissions_in(dir).with_context(|| {
@@ -177,10 +192,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                             dir.display()
                         );
                     }
-                    (
-                        found,
-                        Some(csv.unwrap_or_else(|| PathBuf::from("mldrill-grades.csv"))),
-                    )
+                    batch_size = found.len();
+                    match shard {
+                        Some(shard) => (shard.select(&found), csv),
+                        None => (
+                            found,
+                            Some(csv.unwrap_or_else(|| PathBuf::from("mldrill-grades.csv"))),
+                        ),
+                    }
                 }
                 None if paths.is_empty() => {
                     bail!("nothing to grade; pass submission paths or --batch <dir>")
@@ -198,8 +217,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 Some(_) => Some(crate::interview::load_bank(&root, &catalog)?),
                 None => None,
             };
+            let shard = shard.map(|shard| crate::shard::ShardOf { shard, batch_size });
+            let json = json.or_else(|| {
+                shard.map(|s| {
+                    PathBuf::from(format!(
+                        "mldrill-shard-{}-of-{}.json",
+                        s.shard.index, s.shard.count
+                    ))
+                })
+            });
             // Every report file is opened before grading: a bad path costs nothing.
-            let reports = report::files::Reports::open(json, junit, markdown, csv)?;
+            let reports = report::files::Reports::open(report::files::Paths {
+                json,
+                junit,
+                markdown,
+                csv,
+                html,
+            })?;
             let wall_clock = Duration::from_secs(run.timeout);
             let options = GradeOptions {
                 seed,
@@ -214,13 +248,49 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 || std::thread::available_parallelism().map_or(1, |n| n.get()),
                 |j| j as usize,
             );
-            let results =
-                batch::grade_all(&paths, &root, &catalog, &default_cache(), &options, jobs)?;
+            let mut results = if paths.is_empty() {
+                Vec::new() // a shard of a batch smaller than the shard count
+            } else {
+                batch::grade_all(&paths, &root, &catalog, &default_cache(), &options, jobs)?
+            };
+            batch::name_candidates(&mut results, &names);
+            batch::flag_copies(&mut results);
             // The summary first: whatever happens to the files, it is not lost.
             for result in &results {
                 println!("{}", report::human::render_submission(result).trim_end());
             }
-            reports.write(&results, &catalog, bank.as_ref())?;
+            reports.write(&results, &catalog, bank.as_ref(), shard)?;
+            let passed = results.iter().all(|r| r.all_passed());
+            Ok(ExitCode::from(if passed {
+                EXIT_PASSED
+            } else {
+                EXIT_NOT_PASSED
+            }))
+        }
+        Command::Report(ReportCommand::Merge {
+            shards,
+            json,
+            junit,
+            markdown,
+            csv,
+            html,
+        }) => {
+            let bank = match &markdown {
+                Some(_) => Some(crate::interview::load_bank(&root, &catalog)?),
+                None => None,
+            };
+            let reports = report::files::Reports::open(report::files::Paths {
+                json,
+                junit,
+                markdown,
+                csv,
+                html,
+            })?;
+            let results = crate::shard::merge(&shards)?;
+            for result in &results {
+                println!("{}", report::human::render_submission(result).trim_end());
+            }
+            reports.write(&results, &catalog, bank.as_ref(), None)?;
             let passed = results.iter().all(|r| r.all_passed());
             Ok(ExitCode::from(if passed {
                 EXIT_PASSED
@@ -236,8 +306,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             speed,
             run,
             format,
+            html,
         } => {
             let exercise = catalog.get(&exercise)?;
+            let html = report::files::create(html)?;
             for task in &tasks {
                 exercise.task(task)?;
             }
@@ -266,6 +338,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Format::Json => println!("{}", report::json::render(&result).trim_end()),
             }
+            report::files::write(html, &|| Ok(report::html::render_check(&result)))?;
             Ok(ExitCode::from(if result.all_passed() {
                 EXIT_PASSED
             } else {

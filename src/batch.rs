@@ -62,22 +62,17 @@ pub fn grade_all(
         quiet: options.quiet || paths.len() > 1,
         ..options.clone()
     };
+    let slots = warm_slots(
+        home,
+        cache,
+        &worker_options,
+        jobs.clamp(1, paths.len().max(1)),
+    )?;
     std::thread::scope(|scope| {
-        for worker in 0..jobs.clamp(1, paths.len().max(1)) {
+        for slot in slots {
             let (next, results, failure, progress, worker_options) =
                 (&next, &results, &failure, &progress, &worker_options);
             scope.spawn(move || {
-                let slot = match Slot::acquire(cache, worker) {
-                    Ok(slot) => slot,
-                    Err(source) => {
-                        *failure.lock().expect("no worker panics holding it") =
-                            Some(RunnerError::Spawn {
-                                path: cache.to_owned(),
-                                why: source.to_string(),
-                            });
-                        return;
-                    }
-                };
                 loop {
                     let index = next.fetch_add(1, Ordering::SeqCst);
                     if index >= paths.len()
@@ -133,4 +128,64 @@ pub fn grade_all(
         .into_iter()
         .flatten()
         .collect())
+}
+
+/// Locks `workers` slots and readies them all before the batch starts. With more than
+/// one worker, the first slot is warmed (the harness built, or found up to date) and every
+/// cold slot becomes a copy of it: a copy takes seconds where a cold build takes minutes of
+/// every core, time the warm workers' grades would otherwise share.
+fn warm_slots(
+    home: &Path,
+    cache: &Path,
+    options: &GradeOptions,
+    workers: usize,
+) -> Result<Vec<Slot>, RunnerError> {
+    let slots = (0..workers)
+        .map(|worker| Slot::acquire(cache, worker))
+        .collect::<io::Result<Vec<Slot>>>()
+        .map_err(|source| RunnerError::Spawn {
+            path: cache.to_owned(),
+            why: source.to_string(),
+        })?;
+    if workers > 1 && slots.iter().any(|slot| !slot.is_warm()) {
+        let activity = crate::feedback::Activity::start(
+            options.quiet,
+            &format!("readying {workers} grading workspaces"),
+        );
+        grader::warm(home, &slots[0], options)?;
+        for slot in slots.iter().skip(1).filter(|slot| !slot.is_warm()) {
+            slot.clone_from(&slots[0])
+                .map_err(|source| RunnerError::Spawn {
+                    path: slot.workspace(),
+                    why: source.to_string(),
+                })?;
+        }
+        activity.finish();
+    }
+    Ok(slots)
+}
+
+/// Flags copied work across `results`: every pair compared per exercise from the stored
+/// fingerprints ([`crate::similarity`]); earlier flags are replaced, so merged shards get
+/// exactly the flags of one unsharded batch.
+pub fn flag_copies(results: &mut [SubmissionResult]) {
+    let flags = {
+        let submissions: Vec<(&str, &std::collections::BTreeMap<_, _>)> = results
+            .iter()
+            .map(|r| (r.submission.as_str(), &r.fingerprints))
+            .collect();
+        crate::similarity::flag_pairs(&submissions)
+    };
+    for (result, flags) in results.iter_mut().zip(flags) {
+        result.similar = flags;
+    }
+}
+
+/// Gives each result its candidate's name from a `--name` mapping, where it has one.
+pub fn name_candidates(results: &mut [SubmissionResult], names: &crate::names::Names) {
+    for result in results {
+        if let Some(name) = names.get(&result.submission) {
+            result.candidate.clone_from(name);
+        }
+    }
 }

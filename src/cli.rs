@@ -76,6 +76,11 @@ pub enum Command {
         /// Output format: a table for people, or one JSON document (with `schema_version`).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+
+        /// Also write the result as a self-contained HTML page (plots included; opens in
+        /// any browser, no network needed).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 
     /// Grade submissions: exported screen workspaces, checkouts, or `.tar.gz` / `.zip`
@@ -126,10 +131,31 @@ pub enum Command {
         markdown: Option<PathBuf>,
 
         /// Write a CSV summary, one row per submission (default for --batch:
-        /// mldrill-grades.csv in the current folder).
+        /// mldrill-grades.csv in the current folder; none for a shard).
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+
+        /// Write one self-contained HTML page: a sortable comparison table, plots of the
+        /// points and speeds, then every submission's tasks, failures and replay commands.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+
+        /// Candidate names: a CSV of `submission,candidate` lines (e.g. `alice.zip,Alice
+        /// Smith`); by default a submission's name without its archive extension.
+        #[arg(long = "name", value_name = "FILE")]
+        names: Option<PathBuf>,
+
+        /// Grade only share K of N of the batch (every N-th submission by name, from the
+        /// K-th), for grading on N machines; the JSON (default:
+        /// mldrill-shard-K-of-N.json) goes to `mldrill report merge`, which writes the
+        /// reports of the whole batch, copied work across shards included.
+        #[arg(long, value_name = "K/N", requires = "batch")]
+        shard: Option<crate::shard::Shard>,
     },
+
+    /// Reports from results graded elsewhere: merge the JSON of a sharded batch.
+    #[command(subcommand)]
+    Report(ReportCommand),
 
     /// Hands-on screens: export a workspace for a candidate.
     #[command(subcommand)]
@@ -397,6 +423,42 @@ pub struct NgramCountArgs {
     /// asks about `new york`; it must have `--n` tokens.
     #[arg(long = "query", value_name = "NGRAM")]
     pub queries: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON of every shard of a batch (`grade --batch DIR --shard K/N --json
+    /// FILE` on N machines) into the reports one unsharded `grade --batch DIR` writes:
+    /// similarity is computed across all shards from the fingerprints in the JSON. Checks
+    /// that every shard is there once. Exits 1 when some submission did not pass.
+    ///
+    /// Example: `mldrill report merge shard-*.json --html grades.html --csv grades.csv`
+    #[command(arg_required_else_help = true)]
+    Merge {
+        /// The shards' JSON files, in any order.
+        #[arg(value_name = "JSON", required = true)]
+        shards: Vec<PathBuf>,
+
+        /// Write the merged results as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+
+        /// Write a JUnit XML report for CI systems.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+
+        /// Write the interviewers' scorecards.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+
+        /// Write a CSV summary, one row per submission.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+
+        /// Write the HTML page of the whole batch.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,7 @@
 //! Scoring: turns the runner's per-property verdicts into per-task statuses and points.
 //! This is the one result model every report (terminal, JSON) is written from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Exercise, Task};
 use crate::runner::{Status, Verdict};
@@ -10,7 +10,7 @@ use crate::runner::{Status, Verdict};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// One task's grade.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskResult {
     pub id: String,
     pub title: String,
@@ -19,12 +19,12 @@ pub struct TaskResult {
     pub max_points: u32,
     pub properties: Vec<Verdict>,
     /// What the runner printed while grading this task, capped.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub output: String,
 }
 
 /// One exercise's grade for one implementation and seed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExerciseResult {
     pub schema_version: u32,
     pub exercise: String,
@@ -35,21 +35,21 @@ pub struct ExerciseResult {
     pub max_points: u32,
     pub tasks: Vec<TaskResult>,
     /// The benchmark against the reference, when it was graded.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub performance: Option<Performance>,
     /// The limits the runner reported it applied (resource limits, namespaces, cgroup,
     /// filesystem confinement), or why one was not.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sandbox: Vec<String>,
 }
 
 /// The performance grade: the candidate's time over the reference's on the manifest's
 /// benchmark, scored in bands between the manifest's full-marks and zero-marks ratios.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Performance {
     pub bench: String,
     /// Candidate time / reference time (median of alternating rounds); absent when not measured.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
     /// The per-round ratios' lower and upper quartiles: how noisy the measurement was.
     #[serde(skip_serializing_if = "Option::is_none")]

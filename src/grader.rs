@@ -4,10 +4,11 @@
 //! against the reference. Nothing the submission does stops the grade: each problem
 //! becomes a status in the result, or the submission's error.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Exercise};
 use crate::grade::{ExerciseResult, Performance, TaskResult};
@@ -15,11 +16,13 @@ use crate::policy::{self, Violation};
 use crate::runner::{BenchOutcome, Binary, Build, BuildPlan, Request, Runner, RunnerError, Status};
 use crate::sandbox::Limits;
 use crate::screen::record;
+use crate::similarity::{self, Fingerprints, SimilarityFlag, Template};
 use crate::submission::Submission;
 use crate::workspace::{Slot, Sources};
 
-/// The version of the JSON document [`SubmissionResult`] serializes to.
-pub const SUBMISSION_SCHEMA_VERSION: u32 = 1;
+/// The version of the JSON document [`SubmissionResult`] serializes to. Version 2 added
+/// the candidate's name, the fingerprints of its code and the similarity flags.
+pub const SUBMISSION_SCHEMA_VERSION: u32 = 2;
 
 /// How to grade.
 #[derive(Debug, Clone)]
@@ -38,50 +41,64 @@ pub struct GradeOptions {
 }
 
 /// One exercise of a submission, graded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradedExercise {
     #[serde(flatten)]
     pub result: ExerciseResult,
     /// Constructs the policy rejected (or files the build read outside the exercise); the
     /// exercise is not run when there are any.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy: Vec<Violation>,
 }
 
 /// A whole submission, graded: the one result model every grading report is written from.
-#[derive(Debug, Clone, Serialize)]
+/// It reads back from its JSON, so shards graded on different machines merge into the
+/// reports of one batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmissionResult {
     pub schema_version: u32,
+    /// Its file or folder name.
     pub submission: String,
+    /// Who sent it: the `--name` mapping's entry for it, else its name without the
+    /// archive extension.
+    pub candidate: String,
     /// The path it was graded from, as given.
     pub path: String,
     pub seed: u64,
     /// Where the seed came from: `--seed`, `export record` or `default`.
     pub seed_source: String,
     /// The screen id its manifest names, when it names a well-formed one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_id: Option<String>,
     pub points: u32,
     pub max_points: u32,
     pub exercises: Vec<GradedExercise>,
     /// Set when the submission could not be graded at all.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Edits to the returned screen manifest, or why the export record was not used.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// What was skipped while reading it (links, escaping paths, oversized files).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
     /// From the export record, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes_allowed: Option<u32>,
     /// Minutes from the export (by the record) to the newest source edit (by the file
     /// times the submission carries, which the candidate's machine set), when both are known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes_taken: Option<u64>,
     pub graded_at: u64,
     pub grading_seconds: f64,
+    /// Other submissions of the batch whose code of an exercise looks copied from this
+    /// one's, or this one's from theirs ([`crate::similarity`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub similar: Vec<SimilarityFlag>,
+    /// The winnowed fingerprints of its code, by exercise, the template subtracted: what
+    /// similarity is computed from, kept so that shards compare when merged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fingerprints: BTreeMap<String, Fingerprints>,
 }
 
 impl SubmissionResult {
@@ -89,6 +106,7 @@ impl SubmissionResult {
         Self {
             schema_version: SUBMISSION_SCHEMA_VERSION,
             submission: name.to_owned(),
+            candidate: candidate_name(name),
             path: path.display().to_string(),
             seed,
             seed_source: seed_source.to_owned(),
@@ -105,6 +123,8 @@ impl SubmissionResult {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             grading_seconds: 0.0,
+            similar: Vec::new(),
+            fingerprints: BTreeMap::new(),
         }
     }
 
@@ -168,6 +188,7 @@ pub fn grade(
             .map(|edit| edit.saturating_sub(record.exported_at) / 60);
     }
     let exercises = chosen_exercises(catalog, &submission, exported, options);
+    result.fingerprints = fingerprints(&exercises, &submission);
     if !exercises
         .iter()
         .any(|e| submission.sources.contains_key(&e.id))
@@ -244,6 +265,41 @@ pub fn grade(
     Ok(result)
 }
 
+/// A submission's name without its archive extension: `alice.tar.gz` is `alice`.
+pub fn candidate_name(submission: &str) -> String {
+    let lower = submission.to_lowercase();
+    [".tar.gz", ".tgz", ".zip"]
+        .iter()
+        .find(|ext| lower.ends_with(*ext) && lower.len() > ext.len())
+        .map_or_else(
+            || submission.to_owned(),
+            |ext| submission[..submission.len() - ext.len()].to_owned(),
+        )
+}
+
+/// The fingerprints of every graded exercise the submission has sources for, each
+/// exercise's stub and statement subtracted. Policy-rejected code counts too: a copy is a
+/// copy whether or not it was built.
+fn fingerprints(
+    exercises: &[&Exercise],
+    submission: &Submission,
+) -> BTreeMap<String, Fingerprints> {
+    let mut found = BTreeMap::new();
+    for exercise in exercises {
+        let Some(files) = submission.sources.get(&exercise.id) else {
+            continue;
+        };
+        let stub = crate::stubs::pristine(exercise).unwrap_or_default();
+        let statement = std::fs::read_to_string(exercise.statement_path()).unwrap_or_default();
+        let template = Template::new(stub.values().map(Vec::as_slice), &statement);
+        found.insert(
+            exercise.id.clone(),
+            similarity::fingerprint(files, &template),
+        );
+    }
+    found
+}
+
 fn source_path(exercise: &str, file: &Path) -> PathBuf {
     Path::new("exercises").join(exercise).join("src").join(file)
 }
@@ -291,6 +347,17 @@ fn chosen_exercises<'a>(
         .iter()
         .filter(|e| wanted.contains(&e.id))
         .collect()
+}
+
+/// Readies `slot` before a batch: the pristine checkout in place and the harness built,
+/// so that its first submission builds only the candidate's crate.
+pub fn warm(home: &Path, slot: &Slot, options: &GradeOptions) -> Result<(), RunnerError> {
+    slot.prepare(home, &Sources::new())
+        .map_err(|source| RunnerError::Spawn {
+            path: slot.workspace(),
+            why: source.to_string(),
+        })?;
+    build_harness(home, slot, options)
 }
 
 /// Builds the harness alone (the references' runner: no candidate crate), our code under

@@ -172,6 +172,34 @@ impl Slot {
         self.dir.join("target")
     }
 
+    /// True when the slot has built before: its target folder holds a release build.
+    pub fn is_warm(&self) -> bool {
+        self.target_dir().join("release").is_dir()
+    }
+
+    /// Makes this (cold) slot a copy of a warm one: its workspace and its target folder,
+    /// every file keeping its times, so that cargo finds the copied builds up to date
+    /// (its fingerprints name workspace files by their path inside the workspace) and
+    /// the first grade here compiles only the candidate's crate, instead of the harness
+    /// and every dependency. The copy is made beside the slot and renamed into place.
+    pub fn clone_from(&self, warm: &Slot) -> io::Result<()> {
+        let staging = self.dir.join("clone.partial");
+        if staging.exists() {
+            fs::remove_dir_all(&staging)?;
+        }
+        for part in ["workspace", "target"] {
+            copy_tree_keeping_times(&warm.dir.join(part), &staging.join(part))?;
+        }
+        for part in ["workspace", "target"] {
+            let to = self.dir.join(part);
+            if to.exists() {
+                fs::remove_dir_all(&to)?;
+            }
+            fs::rename(staging.join(part), to)?;
+        }
+        fs::remove_dir_all(&staging)
+    }
+
     /// Makes the workspace the pristine checkout at `home` with `sources` in place of the
     /// stubs of the exercises they belong to.
     pub fn prepare(&self, home: &Path, sources: &Sources) -> io::Result<()> {
@@ -203,4 +231,40 @@ pub fn default_cache() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
     cache.join("mldrill").join("grading")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cloned_slot_has_the_warm_slots_files_and_times_and_nothing_of_its_own() {
+        let cache = tempfile::tempdir().unwrap();
+        let warm = Slot::acquire(cache.path(), 0).unwrap();
+        let cold = Slot::acquire(cache.path(), 1).unwrap();
+        let artifact = warm.target_dir().join("release/deps/libx.rlib");
+        fs::create_dir_all(artifact.parent().unwrap()).unwrap();
+        fs::write(&artifact, b"compiled").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        File::options()
+            .write(true)
+            .open(&artifact)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        fs::create_dir_all(warm.workspace()).unwrap();
+        fs::write(warm.workspace().join("Cargo.toml"), b"[workspace]").unwrap();
+        fs::create_dir_all(cold.workspace()).unwrap();
+        fs::write(cold.workspace().join("stale.rs"), b"left over").unwrap();
+        assert!(warm.is_warm() && !cold.is_warm());
+
+        cold.clone_from(&warm).unwrap();
+        assert!(cold.is_warm());
+        let copied = cold.target_dir().join("release/deps/libx.rlib");
+        assert_eq!(fs::read(&copied).unwrap(), b"compiled");
+        assert_eq!(fs::metadata(&copied).unwrap().modified().unwrap(), old);
+        assert!(cold.workspace().join("Cargo.toml").is_file());
+        assert!(!cold.workspace().join("stale.rs").exists());
+        assert!(!cache.path().join("slot-1/clone.partial").exists());
+    }
 }

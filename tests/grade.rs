@@ -328,7 +328,7 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
 
     let json: Value =
         serde_json::from_str(&fs::read_to_string(reports.join("grades.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     let submissions = json["submissions"].as_array().unwrap();
     let by_name = |name: &str| {
         submissions

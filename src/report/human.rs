@@ -8,11 +8,11 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::grade::ExerciseResult;
+use crate::grade::{ExerciseResult, TaskResult};
 use crate::report::escape::{terminal, terminal_line};
 use crate::runner::Status;
 
-fn label(status: Status) -> &'static str {
+pub fn label(status: Status) -> &'static str {
     match status {
         Status::Pass => "pass",
         Status::NotImplemented => "not implemented",
@@ -89,6 +89,23 @@ pub fn paint(text: &str, style: Style, styled: bool) -> String {
         format!("{style}{text}{style:#}")
     } else {
         text.to_owned()
+    }
+}
+
+/// The command that replays a task's result.
+pub fn replay_command(result: &ExerciseResult, task: &TaskResult, replay: Replay) -> String {
+    match replay {
+        Replay::Check => format!(
+            "mldrill check {} --impl {} --task {} --seed {} --cases {}",
+            result.exercise, result.implementation, task.id, result.seed, result.cases
+        ),
+        Replay::Grade { path } => format!(
+            "mldrill grade {} --exercise {} --seed {} --cases {}",
+            shell_word(path),
+            result.exercise,
+            result.seed,
+            result.cases
+        ),
     }
 }
 
@@ -193,21 +210,11 @@ pub fn render_with(result: &ExerciseResult, options: Options) -> String {
                 indented(&terminal(example))
             );
         }
-        let _ = match options.replay {
-            Replay::Check => writeln!(
-                out,
-                "  replay: mldrill check {} --impl {} --task {} --seed {} --cases {}",
-                result.exercise, result.implementation, task.id, result.seed, result.cases
-            ),
-            Replay::Grade { path } => writeln!(
-                out,
-                "  replay: mldrill grade {} --exercise {} --seed {} --cases {}",
-                terminal_line(&shell_word(path)),
-                result.exercise,
-                result.seed,
-                result.cases
-            ),
-        };
+        let _ = writeln!(
+            out,
+            "  replay: {}",
+            terminal_line(&replay_command(result, task, options.replay))
+        );
     }
     // The first task that does not pass, in the statement's order: fixing a failure comes
     // before implementing the tasks after it.
@@ -245,6 +252,9 @@ pub fn render_submission(result: &crate::grader::SubmissionResult) -> String {
     }
     for warning in &result.warnings {
         let _ = writeln!(out, "  WARNING {}", indented(&terminal(warning)));
+    }
+    for flag in &result.similar {
+        let _ = writeln!(out, "  SIMILAR {flag}");
     }
     for ignored in &result.ignored {
         let _ = writeln!(out, "  ignored: {}", terminal_line(ignored));

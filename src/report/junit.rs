@@ -15,6 +15,10 @@ pub fn render(results: &[SubmissionResult]) -> String {
             for warning in &submission.warnings {
                 suite.add_property(Property::new("warning", warning.clone()));
             }
+            suite.add_property(Property::new("candidate", submission.candidate.clone()));
+            for flag in &submission.similar {
+                suite.add_property(Property::new("similar", flag.to_string()));
+            }
         };
         if let Some(error) = &submission.error {
             let mut suite = TestSuite::new(submission.submission.clone());

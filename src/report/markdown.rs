@@ -112,6 +112,9 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
     for warning in &result.warnings {
         let _ = writeln!(md, "\n**Warning:** {}", markdown_text(warning));
     }
+    for flag in &result.similar {
+        let _ = writeln!(md, "\n**Possibly copied:** {flag}");
+    }
     for exercise in &result.exercises {
         let graded = &exercise.result;
         let _ = writeln!(
