@@ -310,7 +310,6 @@ impl Runner {
             if let Some(activity) = activity {
                 activity.finish();
             }
-            let mut log = log;
             if log.len() > OUTPUT_CAP {
                 let mut cut = OUTPUT_CAP;
                 while !log.is_char_boundary(cut) {

@@ -638,7 +638,7 @@ fn an_edited_screen_manifest_is_graded_as_exported() {
     );
     let record = export_record(&screen);
     assert_eq!(record["seed"].as_str(), Some("5"));
-    let visible = fs::read_to_string(screen.join("checks/tests/dataloader.rs")).unwrap();
+    let visible = fs::read_to_string(screen.join("checks/src/screen.rs")).unwrap();
     assert!(!visible.contains("const SEED: u64 = 5;"), "{visible}");
     assert!(visible.contains(&format!(
         "const SEED: u64 = {};",

@@ -178,7 +178,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
                     "{}. {}\n   - why: {}",
                     i + 1,
                     follow_up.question,
-                    follow_up.why.replace('\n', " ")
+                    markdown_text(&follow_up.why)
                 );
             }
             let guide = &exercise.guide;
@@ -199,7 +199,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
         }
     }
     md.push_str(&form::render(
-        &result.submission,
+        &markdown_text(&result.submission),
         &grade_line(result),
         &rating_rows(result, bank),
         bank,
