@@ -74,7 +74,8 @@ pub fn judge(
     wall_clock: Duration,
 ) -> Result<Judgement, String> {
     let mut verdicts = Vec::with_capacity(properties.len());
-    let mut output = String::new();
+    // What every property's processes printed, capped as a whole like each one's.
+    let mut output = output::HeadTail::new(session::OUTPUT_CAP);
     let mut sandbox = Vec::new();
     for property in properties {
         let session = server.session(launch)?;
@@ -108,11 +109,11 @@ pub fn judge(
             (None, Some(result)) => verdict(property, result),
         };
         verdicts.push(verdict);
-        output.push_str(&session.take_output());
+        output.push(session.take_output().as_bytes());
     }
     Ok(Judgement {
         verdicts,
-        output,
+        output: output.render(),
         sandbox,
     })
 }
