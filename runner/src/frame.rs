@@ -14,8 +14,11 @@ pub fn write(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
         .ok()
         .filter(|&n| n as usize <= MAX_FRAME)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "frame too large"))?;
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(bytes)?;
+    // One write for the header and the body: one system call for a small frame.
+    let mut frame = Vec::with_capacity(4 + bytes.len());
+    frame.extend_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(bytes);
+    out.write_all(&frame)?;
     out.flush()
 }
 

@@ -34,6 +34,9 @@ pub trait Service {
     fn call(&mut self, call: &[u8], input: &mut dyn Read) -> Result<Vec<u8>, String>;
 }
 
+/// The call pipe, read through a buffer.
+type Calls = std::io::BufReader<File>;
+
 /// Where the last panic happened, recorded by the hook for the [`Response::Panicked`].
 static PANIC_LOCATION: Mutex<Option<String>> = Mutex::new(None);
 
@@ -52,7 +55,7 @@ pub fn run(service: &mut dyn Service, args: Vec<String>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (mut calls, mut replies) = match sandbox::take_pipes() {
+    let (calls, mut replies) = match sandbox::take_pipes() {
         Ok(pipes) => pipes,
         Err(e) => {
             eprintln!("mldrill-runner: failed to set up the call pipes: {e}");
@@ -76,6 +79,8 @@ pub fn run(service: &mut dyn Service, args: Vec<String>) -> ExitCode {
     if send(&mut replies, &hello).is_err() {
         return ExitCode::from(2);
     }
+    // Buffered: a call's header and body arrive in one read.
+    let mut calls = std::io::BufReader::with_capacity(64 * 1024, calls);
     match serve(service, &mut calls, &mut replies) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(2),
@@ -87,7 +92,7 @@ fn send(out: &mut File, response: &Response) -> io::Result<()> {
 }
 
 /// Answers requests until the judge closes the call pipe.
-fn serve(service: &mut dyn Service, calls: &mut File, replies: &mut File) -> io::Result<()> {
+fn serve(service: &mut dyn Service, calls: &mut Calls, replies: &mut File) -> io::Result<()> {
     let metered = metered();
     while let Some(bytes) = frame::read(calls, MAX_FRAME)? {
         let response = match envelope::decode::<Request>(&bytes) {
@@ -132,7 +137,7 @@ fn serve(service: &mut dyn Service, calls: &mut File, replies: &mut File) -> io:
 fn answer(
     service: &mut dyn Service,
     call: &[u8],
-    calls: &mut File,
+    calls: &mut Calls,
     replies: &mut File,
 ) -> Result<Vec<u8>, Response> {
     let mut input = JudgeStream { calls, replies };
@@ -162,7 +167,7 @@ fn metered() -> bool {
 
 /// The judge's stream for a call that reads one: each read asks the judge for bytes.
 struct JudgeStream<'a> {
-    calls: &'a mut File,
+    calls: &'a mut Calls,
     replies: &'a mut File,
 }
 

@@ -75,15 +75,16 @@ impl Pipes {
             .ok()
             .filter(|&n| n as usize <= MAX_FRAME)
             .ok_or_else(|| PipeError::Broken("a call over the frame cap".into()))?;
-        for mut part in [&len.to_le_bytes()[..], body] {
-            while !part.is_empty() {
-                match rustix::io::write(&self.calls, part) {
-                    Ok(n) => part = &part[n..],
-                    Err(Errno::AGAIN) => wait(&self.calls, PollFlags::OUT, deadline)?,
-                    Err(Errno::INTR) => {}
-                    Err(Errno::PIPE) => return Err(PipeError::Closed),
-                    Err(e) => return Err(PipeError::Broken(e.to_string())),
-                }
+        // One write for the header and the body: one system call for a small frame.
+        let frame = [&len.to_le_bytes()[..], body].concat();
+        let mut part = &frame[..];
+        while !part.is_empty() {
+            match rustix::io::write(&self.calls, part) {
+                Ok(n) => part = &part[n..],
+                Err(Errno::AGAIN) => wait(&self.calls, PollFlags::OUT, deadline)?,
+                Err(Errno::INTR) => {}
+                Err(Errno::PIPE) => return Err(PipeError::Closed),
+                Err(e) => return Err(PipeError::Broken(e.to_string())),
             }
         }
         Ok(())
