@@ -178,7 +178,7 @@ pub fn render(result: &SubmissionResult, catalog: &Catalog, bank: &Bank) -> Stri
                     "{}. {}\n   - why: {}",
                     i + 1,
                     follow_up.question,
-                    markdown_text(&follow_up.why)
+                    follow_up.why.replace('\n', " ")
                 );
             }
             let guide = &exercise.guide;
