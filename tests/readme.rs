@@ -30,7 +30,10 @@ const SKIPPED: [(&str, &str); 12] = [
         "make bench",
         "benchmarks take minutes; their numbers are in the README",
     ),
-    ("MLDRILL_NGRAM_MB=100 make bench-ngram", "about 25 minutes"),
+    (
+        "mldrill report merge",
+        "needs the shards' JSON files: tests/shards.rs grades a batch in shards and merges them",
+    ),
     ("$EDITOR", "waits for a person"),
     (
         "mldrill backdoor",
