@@ -203,7 +203,7 @@ fn the_candidate_gets_one_line_per_task_the_time_left_and_a_small_pack_that_grad
     assert!(
         stdout.contains(
             "fail dataloader/batching/rejects_zero_batch_size: panicked at exercises/dataloader/src/lib.rs:"
-        ) && stdout.contains(": a batch holds something\n  minimal counterexample: (0, false)"),
+        ) && stdout.contains(": a batch holds something\n  minimal counterexample: n = 0, drop_last = false"),
         "{stdout}\n{}",
         text(&panicked.stderr)
     );

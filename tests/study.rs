@@ -238,7 +238,7 @@ fn plan_fits_the_time_and_says_when_nothing_does() {
         plan.contains("dataloader/batching") && plan.contains("dataloader/shuffle"),
         "{plan}"
     );
-    assert!(!plan.contains("dataloader/distributed"), "{plan}");
+    assert!(!plan.contains("Hands-on dataloader/distributed"), "{plan}");
     assert!(plan.contains("its last 4 tasks left out"), "{plan}");
 
     let output = mldrill(repo(), &["plan", "--minutes", "30"]);

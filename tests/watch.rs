@@ -176,7 +176,7 @@ fn watch_in_a_terminal_redraws_on_save_and_answers_keys() {
     assert!(text.contains("FAIL batching/"), "{text}");
     let example = screen.row("minimal counterexample:").unwrap();
     assert!(
-        example.trim_end().ends_with("true)"),
+        example.trim_end().ends_with("drop_last = true"),
         "the shrunk (n, batch_size, drop_last) needs drop_last: {example}"
     );
 
