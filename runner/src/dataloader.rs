@@ -250,6 +250,26 @@ impl Remote {
     fn ask(&self, call: Call) -> Reply {
         decode_reply(&self.transport.call(encode(&call)))
     }
+
+    /// `epoch_permutation(n, seed, epoch)` for every epoch of `epochs`, as one request.
+    pub fn epoch_permutations(
+        &self,
+        n: usize,
+        seed: u64,
+        epochs: std::ops::Range<u64>,
+    ) -> Vec<Vec<usize>> {
+        let calls = epochs
+            .map(|epoch| encode(&Call::EpochPermutation { n, seed, epoch }))
+            .collect();
+        self.transport
+            .call_batch(calls)
+            .iter()
+            .map(|reply| match decode_reply(reply) {
+                Reply::Indices(i) => i,
+                _ => broken("not an order of indices"),
+            })
+            .collect()
+    }
 }
 
 fn tensor(wire: &WireTensor) -> Tensor {

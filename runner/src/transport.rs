@@ -15,6 +15,10 @@ pub trait Transport {
     /// reads are answered from `input`, errors included.
     fn call_reading(&self, call: Vec<u8>, input: &mut dyn Read) -> Vec<u8>;
 
+    /// Several encoded calls answered in order by one request; fails like
+    /// [`Transport::call`] when any does not complete.
+    fn call_batch(&self, calls: Vec<Vec<u8>>) -> Vec<Vec<u8>>;
+
     /// Like [`Transport::call`], but never panics: `None` when the call did not complete.
     /// For calls made while dropping a proxy object.
     fn call_quietly(&self, call: Vec<u8>) -> Option<Vec<u8>>;

@@ -54,7 +54,14 @@ impl super::Judged for Dataloader {
         seed: u64,
         cases: u32,
     ) -> Option<Result<(), Failure>> {
-        run(&Remote::new(transport), property, seed, cases)
+        // The statistical shuffle checks ask for tens of thousands of epoch orders: one
+        // request each way instead of one round trip per order.
+        let batched = Remote::new(Rc::clone(&transport));
+        let orders: dataloader::invariant::EpochOrders =
+            Box::new(move |n, seed, epochs| batched.epoch_permutations(n, seed, epochs));
+        dataloader::invariant::with_epoch_orders(orders, || {
+            run(&Remote::new(transport), property, seed, cases)
+        })
     }
 
     fn run_local(

@@ -328,6 +328,20 @@ impl Transport for Session {
         self.exchange(&Request::Call(ByteBuf::from(call)), Some(input))
     }
 
+    fn call_batch(&self, calls: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        let request = Request::Batch(calls.into_iter().map(ByteBuf::from).collect());
+        match self.request(&request, None) {
+            Ok(Response::Replies(replies)) => replies.into_iter().map(ByteBuf::into_vec).collect(),
+            Ok(Response::Panicked { message, location }) => match location {
+                Some(at) => panic!("{message} (panicked at {at})"),
+                None => panic!("{message} (panicked)"),
+            },
+            Ok(Response::Refused(why)) => broken(format!("it refused a call: {why}")),
+            Ok(_) => broken("a response that answers no batch"),
+            Err(death) => panic!("the candidate's process {}", death.reason),
+        }
+    }
+
     fn call_quietly(&self, call: Vec<u8>) -> Option<Vec<u8>> {
         match self.request(&Request::Call(ByteBuf::from(call)), None) {
             Ok(Response::Reply(bytes)) => Some(bytes.into_vec()),

@@ -238,6 +238,36 @@ pub(crate) const UNIFORM_N: usize = 4;
 
 pub(crate) const UNIFORM_EPOCHS: u64 = 48_000;
 
+/// Answers many epoch orders at once: `(n, seed, epochs)` to one order per epoch, in
+/// order. A judge that reaches the implementation through a pipe sets one for the
+/// duration of a property, so that the statistical checks' tens of thousands of calls go
+/// as one request; the calls and their order are the same either way.
+pub type EpochOrders = Box<dyn Fn(usize, u64, std::ops::Range<u64>) -> Vec<Vec<usize>>>;
+
+thread_local! {
+    static EPOCH_ORDERS: std::cell::RefCell<Option<EpochOrders>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `orders` answering [`epoch_orders`] on this thread.
+pub fn with_epoch_orders<T>(orders: EpochOrders, f: impl FnOnce() -> T) -> T {
+    let previous = EPOCH_ORDERS.with(|o| o.replace(Some(orders)));
+    let out = f();
+    EPOCH_ORDERS.with(|o| *o.borrow_mut() = previous);
+    out
+}
+
+/// `imp.epoch_permutation(n, seed, epoch)` for every epoch of `epochs`, in order.
+pub fn epoch_orders(
+    imp: &Loader,
+    n: usize,
+    seed: u64,
+    epochs: std::ops::Range<u64>,
+) -> Vec<Vec<usize>> {
+    let batched = EPOCH_ORDERS.with(|o| o.borrow().as_ref().map(|f| f(n, seed, epochs.clone())));
+    batched.unwrap_or_else(|| epochs.map(|e| imp.epoch_permutation(n, seed, e)).collect())
+}
+
 /// The rank of a permutation of `0..k` in lexicographic order (Lehmer code).
 pub(crate) fn permutation_rank(order: &[usize]) -> usize {
     let mut rank = 0;
@@ -249,9 +279,10 @@ pub(crate) fn permutation_rank(order: &[usize]) -> usize {
 }
 
 pub(crate) fn permutation_ranks(imp: &Loader, seed: u64) -> Result<Vec<usize>, Failure> {
-    (0..UNIFORM_EPOCHS)
-        .map(|epoch| {
-            let order = imp.epoch_permutation(UNIFORM_N, seed, epoch);
+    epoch_orders(imp, UNIFORM_N, seed, 0..UNIFORM_EPOCHS)
+        .into_iter()
+        .zip(0..UNIFORM_EPOCHS)
+        .map(|(order, epoch)| {
             if is_permutation(&order, UNIFORM_N) {
                 Ok(permutation_rank(&order))
             } else {
@@ -886,8 +917,8 @@ fn shuffle_positions_uniform(imp: &Loader, ctx: &mut Ctx) -> Result<(), Failure>
     let seed = ctx.property_seed();
     let n = POSITIONS_N;
     let mut counts = vec![0u64; n * n];
-    for epoch in 0..POSITIONS_EPOCHS {
-        let order = imp.epoch_permutation(n, seed, epoch);
+    let orders = epoch_orders(imp, n, seed, 0..POSITIONS_EPOCHS);
+    for (epoch, order) in (0..POSITIONS_EPOCHS).zip(orders) {
         if !is_permutation(&order, n) {
             return Err(Failure {
                 reason: format!("epoch_permutation(n = {n}) is not a permutation: {order:?}"),
