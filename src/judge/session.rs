@@ -302,13 +302,7 @@ impl Session {
     fn exchange(&self, request: &Request, input: Option<&mut dyn Read>) -> Vec<u8> {
         match self.request(request, input) {
             Ok(Response::Reply(bytes)) => bytes.into_vec(),
-            Ok(Response::Panicked { message, location }) => match location {
-                Some(at) => panic!("{message} (panicked at {at})"),
-                None => panic!("{message} (panicked)"),
-            },
-            Ok(Response::Refused(why)) => broken(format!("it refused the call: {why}")),
-            Ok(_) => broken("a response that answers no call"),
-            Err(death) => panic!("the candidate's process {}", death.reason),
+            other => unanswered(other),
         }
     }
 }
@@ -332,13 +326,7 @@ impl Transport for Session {
         let request = Request::Batch(calls.into_iter().map(ByteBuf::from).collect());
         match self.request(&request, None) {
             Ok(Response::Replies(replies)) => replies.into_iter().map(ByteBuf::into_vec).collect(),
-            Ok(Response::Panicked { message, location }) => match location {
-                Some(at) => panic!("{message} (panicked at {at})"),
-                None => panic!("{message} (panicked)"),
-            },
-            Ok(Response::Refused(why)) => broken(format!("it refused a call: {why}")),
-            Ok(_) => broken("a response that answers no batch"),
-            Err(death) => panic!("the candidate's process {}", death.reason),
+            other => unanswered(other),
         }
     }
 
@@ -347,6 +335,21 @@ impl Transport for Session {
             Ok(Response::Reply(bytes)) => Some(bytes.into_vec()),
             _ => None,
         }
+    }
+}
+
+/// Fails the call in progress with why it got no answer: the candidate's panic (its
+/// message and where), a refusal or a stray response (a malformed answer), or the
+/// process's end.
+fn unanswered(response: Result<Response, Death>) -> ! {
+    match response {
+        Ok(Response::Panicked { message, location }) => match location {
+            Some(at) => panic!("{message} (panicked at {at})"),
+            None => panic!("{message} (panicked)"),
+        },
+        Ok(Response::Refused(why)) => broken(format!("it refused a call: {why}")),
+        Ok(_) => broken("a response that answers no call"),
+        Err(death) => panic!("the candidate's process {}", death.reason),
     }
 }
 
