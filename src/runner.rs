@@ -335,7 +335,7 @@ impl Runner {
         };
         let log = log.join().unwrap_or_default();
         if !status.success() {
-            return Ok(Build::Failed(compiler_errors(&log)));
+            return Ok(Build::Failed(log));
         }
         let target = plan
             .target_dir
@@ -468,17 +468,4 @@ impl Runner {
 pub enum BenchOutcome {
     Measured(Comparison),
     Failed(String),
-}
-
-/// The lines of cargo's output that explain a failed build, capped.
-fn compiler_errors(log: &str) -> String {
-    let relevant: Vec<&str> = log
-        .lines()
-        .filter(|l| {
-            !l.trim_start().starts_with("Compiling") && !l.trim_start().starts_with("Finished")
-        })
-        .collect();
-    let mut text = relevant.join("\n");
-    text.truncate(OUTPUT_CAP);
-    text
 }
