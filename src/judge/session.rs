@@ -200,7 +200,7 @@ impl Session {
     /// Sends one request already encoded and returns its response (timed work: the
     /// encoding happens before the clock starts).
     pub fn request_encoded(&self, request: &[u8]) -> Result<Response, Death> {
-        self.exchange_encoded(request.to_vec(), None)
+        self.exchange_encoded(request, None)
     }
 
     /// Sends one request and returns its response, serving reads from `input` meanwhile.
@@ -209,12 +209,12 @@ impl Session {
         request: &Request,
         input: Option<&mut dyn Read>,
     ) -> Result<Response, Death> {
-        self.exchange_encoded(envelope::encode(request), input)
+        self.exchange_encoded(&envelope::encode(request), input)
     }
 
     fn exchange_encoded(
         &self,
-        request: Vec<u8>,
+        request: &[u8],
         mut input: Option<&mut dyn Read>,
     ) -> Result<Response, Death> {
         if let Some(death) = self.death() {
@@ -228,16 +228,16 @@ impl Session {
                         Some(reader) => read_chunk(reader, (max as usize).min(READ_CHUNK)),
                         None => ReadResult::Error("Unsupported".into()),
                     };
-                    self.send(envelope::encode(&Request::Data(data)))?;
+                    self.send(&envelope::encode(&Request::Data(data)))?;
                 }
                 response => return Ok(response),
             }
         }
     }
 
-    fn send(&self, bytes: Vec<u8>) -> Result<(), Death> {
+    fn send(&self, bytes: &[u8]) -> Result<(), Death> {
         let sent = match self.pipes.borrow_mut().as_mut() {
-            Some(pipes) => pipes.send(&bytes, self.deadline.get()),
+            Some(pipes) => pipes.send(bytes, self.deadline.get()),
             None => Err(PipeError::Closed),
         };
         sent.map_err(|e| self.pipe_failed(e))
