@@ -39,16 +39,17 @@ install: build
 # The release build comes first: the grading tests' workspaces start from its compiled
 # dependencies instead of building libtorch's bindings again (src/warm_start.rs).
 test: build setup-browser
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: setup
-	$(CARGO) bench --bench dataloader
+	$(CARGO) bench -p dataloader-trusted --bench dataloader
 
-# The peer benchmarks: each script starts the Rust worker (`cargo bench --bench peers`) and
+# The peer benchmarks: each script starts its pack's Rust worker (`cargo bench -p
+# <id>-trusted --bench peers`) and
 # times the reference and its Python peers in alternating rounds, at equal thread counts.
 # NumPy, scikit-learn and threadpoolctl go into the mldrill venv once. OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE are unset for these commands alone: a wrong value slows NumPy's BLAS, and

@@ -1,10 +1,10 @@
-//! Build script shared by every package that links libtorch: it records an rpath to
-//! libtorch's `lib/` folder in each binary, so that built programs, tests and benches find
-//! `libtorch_cpu.so` with no `LD_LIBRARY_PATH` exported by the user.
+//! Build script shared by every package that links libtorch (and part of mldrill's own):
+//! it records an rpath to libtorch's `lib/` folder in each binary, so that built programs,
+//! tests and benches find `libtorch_cpu.so` with no `LD_LIBRARY_PATH` exported by the user.
 
 use std::path::PathBuf;
 
-fn main() {
+pub fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     let Some(libtorch) = std::env::var_os("LIBTORCH").map(PathBuf::from) else {
         return; // torch-sys reports the missing libtorch itself, with its own advice

@@ -3,7 +3,7 @@
 epoch, interleaved, at equal thread counts.
 
 One epoch over 100,000 rows of 256 float32 (102 MB) and int64 labels. Rust contenders
-(`cargo bench --bench peers`): the reference (a permutation, then one `collate` per
+(`cargo bench -p dataloader-trusted --bench peers`): the reference (a permutation, then one `collate` per
 batch) at batch 64 and 256, the candidate once implemented, tch's `Iter2` with
 `shuffle()`, and one contiguous copy of the features. PyTorch contenders, here:
 `DataLoader(TensorDataset, batch_size, shuffle=True, num_workers=0)` at batch 64 and 256,
@@ -41,7 +41,7 @@ def baseline(name):
 
 def main():
     opts = args()
-    worker = bench.RustWorker(SCRIPT)
+    worker = bench.RustWorker(SCRIPT, "dataloader-trusted")
     info = worker.load("dataloader")
     rows, width = info["rows"], info["features"]
     torch.manual_seed(0)

@@ -3,7 +3,8 @@
 Every contender, Rust or Python, is timed one run at a time in alternating rounds, in the
 same time window, so that a load shift on this shared machine hits every side alike:
 round k runs each contender once, in an order rotated by k. The Rust contenders run in
-the worker `cargo bench --bench peers` (benches/peers/main.rs), driven over a pipe; the
+the pack's worker `cargo bench -p <id>-trusted --bench peers` (its `benches/peers.rs`, on
+`mldrill_pack::peers`), driven over a pipe; the
 Python ones run here. Each side times its own run with its own clock and nothing else
 runs meanwhile (the other side waits on the pipe).
 
@@ -30,11 +31,12 @@ def fail(script, message, code=1):
 
 
 class RustWorker:
-    """The `peers` bench binary, started through cargo (which builds it if needed)."""
+    """A pack's `peers` bench binary (its trusted crate's, `package`), started through cargo
+    (which builds it if needed)."""
 
-    def __init__(self, script):
+    def __init__(self, script, package):
         self.script = script
-        command = ["cargo", "bench", "--quiet", "--bench", "peers"]
+        command = ["cargo", "bench", "--quiet", "-p", package, "--bench", "peers"]
         print(f"building and starting the Rust worker: {' '.join(command)}", flush=True)
         try:
             self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

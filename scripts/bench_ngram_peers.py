@@ -2,7 +2,7 @@
 """Times the reference n-gram counter against a plain HashMap<String, u64> counter and
 scikit-learn's CountVectorizer, interleaved, on the same generated corpus.
 
-The Rust worker (`cargo bench --bench peers`) generates the corpus (Zipf-distributed
+The Rust worker (`cargo bench -p ngram-trusted --bench peers`) generates the corpus (Zipf-distributed
 words, one document per line; `--mb` or MLDRILL_NGRAM_MB sets its size, default 20),
 checks that the plain counter finds the reference's counts, and writes it under
 <target>/ngram-bench/. scikit-learn's `CountVectorizer(ngram_range=(1, 3)).fit_transform`
@@ -36,7 +36,7 @@ def args():
 
 def main():
     opts = args()
-    worker = bench.RustWorker(SCRIPT)
+    worker = bench.RustWorker(SCRIPT, "ngram-trusted")
     info = worker.load("ngram", opts.mb)
     with open(info["corpus"], encoding="utf-8") as corpus:
         documents = corpus.read().split("\n")

@@ -2,7 +2,7 @@
 """Times the reference poison detector against NumPy implementations of the same
 algorithm, interleaved, at equal thread counts, and fails when their flags differ.
 
-The Rust worker (`cargo bench --bench peers`) writes the benchmark's 50,000 x 256 f32
+The Rust worker (`cargo bench -p poison-trusted --bench peers`) writes the benchmark's 50,000 x 256 f32
 matrix, its labels and the reference's flags under <target>/poison-bench/. Two NumPy
 peers: scatter matrix + `eigh` (per class: centre in f64, `c.T @ c`, top eigenvector,
 squared projections, top budget), and the textbook `svd(full_matrices=False)`. Both must
@@ -80,7 +80,7 @@ def check_flags(name, flags, reference):
 
 def main():
     opts = args()
-    worker = bench.RustWorker(SCRIPT)
+    worker = bench.RustWorker(SCRIPT, "poison-trusted")
     info = worker.load("poison")
     directory = info["dir"]
     x = np.load(f"{directory}/representations.npy")

@@ -10,25 +10,21 @@ use anyhow::{Context, Result, bail};
 use crate::batch;
 use crate::catalog::{Catalog, Exercise};
 use crate::cli::{
-    Cli, Command, Format, Implementation, ReportCommand, ScorecardCommand, ScreenCommand,
+    Cli, Command, DevCommand, Format, Implementation, ReportCommand, ScorecardCommand,
+    ScreenCommand,
 };
-use crate::grade::{ExerciseResult, TaskResult};
 use crate::grader::GradeOptions;
 use crate::progress::Progress;
 use crate::report;
-use crate::runner::{Binary, Build, BuildPlan, Request, Runner, Status};
+
 use crate::sandbox::Limits;
 use crate::screen;
 use crate::study;
 use crate::watch;
 use crate::workspace::default_cache;
 
-/// Every task passed.
-pub const EXIT_PASSED: u8 = 0;
-/// Some task did not pass (failed, not implemented, timed out, crashed, did not build).
-pub const EXIT_NOT_PASSED: u8 = 1;
-/// The request was wrong or the environment is missing something.
-pub const EXIT_USAGE: u8 = 2;
+use crate::check::{CheckOptions, check, random_seed};
+use crate::exit::{EXIT_NOT_PASSED, EXIT_PASSED};
 
 /// Runs a parsed command line; the binary maps an `Err` to one line and [`EXIT_USAGE`].
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -51,15 +47,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             _ => return Ok(ExitCode::SUCCESS),
         }
     }
-    if let Command::NgramCount(args) = &cli.command {
-        // The user's own file, counted by the reference: no workspace needed.
-        return crate::ngram_count::run(args);
+    if let Command::Pack(args) = cli.command {
+        // A pack's own command: it needs no workspace.
+        return pack_command(args);
     }
     if let Command::Scorecard(ScorecardCommand::Merge { files, out }) = &cli.command {
         // Filled scorecards need no workspace.
         return crate::interview::merge(files, out.as_deref());
     }
     let root = workspace_root(cli.root.as_deref())?;
+    if let Command::Dev(command) = cli.command {
+        // Before the catalog: a pack with a broken manifest is what `dev check` reports.
+        return dev(&root, command);
+    }
     let catalog = Catalog::load(&root.join("exercises"))?;
     match cli.command {
         Command::Completions { .. } => unreachable!("handled before the workspace is read"),
@@ -107,12 +107,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plan(args) => crate::interview::plan(&root, &catalog, &args),
         Command::Questions(args) => crate::interview::questions(&root, &catalog, &args),
         Command::Scorecard(_) => unreachable!("merged before the workspace is looked up"),
+        Command::Dev(_) => unreachable!("run before the catalog is read"),
         Command::Show { exercise } => show(catalog.get(&exercise)?),
-        Command::Backdoor { seed, fresh } => {
-            print!("{}", crate::backdoor::report::run(seed, fresh));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::NgramCount(_) => unreachable!("counted before the workspace is looked up"),
+        Command::Pack(_) => unreachable!("run before the workspace is looked up"),
         Command::Hint { exercise, task } => hint(&root, catalog.get(&exercise)?, task.as_deref()),
         Command::Screen(ScreenCommand::Export {
             exercises,
@@ -377,11 +374,6 @@ fn workspace_root(given: Option<&Path>) -> Result<PathBuf> {
     )
 }
 
-pub fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
-}
-
 fn list(root: &Path, catalog: &Catalog) -> Result<ExitCode> {
     print!(
         "{}",
@@ -446,174 +438,119 @@ fn hint(root: &Path, exercise: &Exercise, task: Option<&str>) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// What the grader's source policy would reject in the learner's own files, so that
-/// `check` warns before a grade does.
-pub fn policy_violations(exercise: &Exercise) -> Vec<crate::policy::Violation> {
-    let src = exercise.dir.join("src");
-    let mut found = Vec::new();
-    let mut pending = vec![src];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && let Ok(bytes) = std::fs::read(&path)
-            {
-                found.extend(crate::policy::check_source(&path, &bytes));
-            }
-        }
-    }
-    found
-}
-
-/// What `check` was asked to do, validated.
-pub struct CheckOptions {
-    pub implementation: Implementation,
-    /// Empty means every task.
-    pub tasks: Vec<String>,
-    pub seed: u64,
-    pub cases: u32,
-    pub wall_clock: Duration,
-    pub limits: Limits,
-    pub quiet: bool,
-    /// Time the candidate against the reference and score the speed points.
-    pub speed: bool,
-}
-
-/// Builds the runner in `root` and grades the chosen tasks, one runner process each so a
-/// crash or a timeout costs only its own task.
-pub fn check(root: &Path, exercise: &Exercise, options: &CheckOptions) -> Result<ExerciseResult> {
-    let warn = |violation: &crate::policy::Violation| {
-        let violation = violation.to_string();
-        eprintln!(
-            "warning: {} (grading rejects this code)",
-            report::escape::terminal_line(&violation)
-        );
-    };
-    let (unreadable, violations): (Vec<_>, Vec<_>) =
-        if options.implementation == Implementation::Candidate {
-            policy_violations(exercise)
-                .into_iter()
-                .partition(|v| v.unreadable)
-        } else {
-            Default::default()
-        };
-    violations.iter().for_each(warn);
-    let (result, build_errors) = check_tasks(root, exercise, options)?;
-    match build_errors {
-        // Code that is not valid Rust: the compiler's first error says where, not the policy.
-        Some(log) => eprintln!("{}", report::escape::terminal(&log)),
-        None => unreadable.iter().for_each(warn),
-    }
-    Ok(result)
-}
-
-/// [`check`] without printing: the result, and the compiler's errors when the code did
-/// not build.
-pub fn check_tasks(
-    root: &Path,
-    exercise: &Exercise,
-    options: &CheckOptions,
-) -> Result<(ExerciseResult, Option<String>)> {
-    let tasks: Vec<_> = exercise
-        .tasks
-        .iter()
-        .filter(|t| options.tasks.is_empty() || options.tasks.contains(&t.id))
-        .collect();
-    // The reference runs from the runner that links no candidate crate: it works whatever
-    // state the candidate's code is in.
-    let binary = match options.implementation {
-        Implementation::Candidate => Binary::Candidate(exercise.id.clone()),
-        Implementation::Reference => Binary::References,
-    };
-    let plan = BuildPlan {
-        binary,
-        workspace: root,
-        home: root,
-        target_dir: None,
-        time_limit: crate::runner::BUILD_TIME_LIMIT,
-        memory_mib: None,
-        quiet: options.quiet,
-    };
-    let runner = match Runner::build(&plan)? {
-        Build::Ready(runner) => runner,
-        Build::Failed(log) => {
-            let message = "the code did not compile; see the compiler's errors above";
-            let results = tasks
-                .iter()
-                .map(|t| TaskResult::all(t, Status::Error, message))
-                .collect();
-            let result = ExerciseResult::new(
-                exercise,
-                options.implementation.as_str(),
-                options.seed,
-                options.cases,
-                results,
+/// `mldrill dev new` and `mldrill dev check`.
+fn dev(root: &Path, command: DevCommand) -> Result<ExitCode> {
+    match command {
+        DevCommand::New { id, title } => {
+            let created = crate::dev::new::create(root, &id, title.as_deref())?;
+            println!(
+                "wrote the pack {} ({} files) and registered it in Cargo.toml",
+                created.dir.display(),
+                created.files.len()
             );
-            return Ok((result, Some(log)));
+            println!(
+                "next:\n  1. mldrill dev check {id}      proves the example pack as it is (the first run builds it)\n  \
+                 2. edit exercises/{id}/api/src/lib.rs, the trait a candidate implements, and its\n     \
+                 stub (src/lib.rs, .stub/lib.rs), reference, mutants, properties and claims in trusted/\n  \
+                 3. write README.md and exercise.toml (tasks, hints, rubric, guide)\n  \
+                 4. mldrill dev check {id}      until every line is ok; CONTRIBUTING.md explains each check"
+            );
+            Ok(ExitCode::SUCCESS)
         }
-    };
-    let mut results = Vec::with_capacity(tasks.len());
-    let mut sandbox = Vec::new();
-    for task in tasks {
-        let activity = crate::feedback::Activity::start(
-            options.quiet,
-            &format!("checking {}/{}", exercise.id, task.id),
-        );
-        let request = Request {
-            exercise: &exercise.id,
-            implementation: options.implementation.as_str(),
-            properties: &task.properties,
-            seed: options.seed,
-            cases: options.cases,
-            limits: options.limits,
-            wall_clock: options.wall_clock,
-        };
-        let run = runner.run(&request);
-        activity.finish();
-        let run = run?;
-        if sandbox.is_empty() {
-            sandbox = run.sandbox;
+        DevCommand::Check {
+            exercise,
+            seeds,
+            cases,
+            no_screen,
+            timeout,
+            memory,
+        } => {
+            let quiet = std::env::var_os("MLDRILL_QUIET").is_some();
+            if let Some(built) = crate::dev::current_build(root, quiet)? {
+                return crate::dev::run_instead(&built);
+            }
+            let packs = crate::exercises::all();
+            let chosen: Vec<_> = match &exercise {
+                None => packs,
+                Some(id) => match packs.iter().find(|p| p.id() == id) {
+                    Some(pack) => vec![*pack],
+                    None => {
+                        let known: Vec<&str> = packs.iter().map(|p| p.id()).collect();
+                        let folder = root.join("exercises").join(id);
+                        bail!(
+                            "no pack '{id}' is registered{}; registered: {}",
+                            if folder.is_dir() {
+                                format!(
+                                    " ({} exists: add `{id}-trusted = {{ path = \"exercises/{id}/trusted\" }}` to the [dependencies] of Cargo.toml)",
+                                    folder.display()
+                                )
+                            } else {
+                                crate::catalog::did_you_mean(id, known.iter().copied())
+                            },
+                            known.join(", ")
+                        )
+                    }
+                },
+            };
+            let wall_clock = Duration::from_secs(timeout);
+            let options = crate::dev::check::Options {
+                seeds,
+                cases,
+                wall_clock,
+                limits: Limits::new(memory, wall_clock),
+                screen: !no_screen,
+                quiet,
+            };
+            let mut all_hold = true;
+            for pack in chosen {
+                println!("dev check {}", pack.id());
+                let lines = crate::dev::check::check(root, pack, &options, &mut |line| {
+                    println!("{line}");
+                })?;
+                let held = lines.iter().filter(|l| l.passed()).count();
+                println!("{}: {held} of {} checks hold", pack.id(), lines.len());
+                all_hold &= held == lines.len();
+            }
+            Ok(ExitCode::from(if all_hold {
+                EXIT_PASSED
+            } else {
+                EXIT_NOT_PASSED
+            }))
         }
-        results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    let result = ExerciseResult::new(
-        exercise,
-        options.implementation.as_str(),
-        options.seed,
-        options.cases,
-        results,
+}
+
+/// Every command the registered packs add, as `mldrill --help` lists them.
+pub fn pack_commands_help() -> String {
+    let commands: Vec<String> = crate::exercises::all()
+        .iter()
+        .flat_map(|pack| pack.commands())
+        .map(|c| format!("  {:<14} {}", c.name, c.about))
+        .collect();
+    format!(
+        "Exercise commands (`mldrill <command> --help`):\n{}",
+        commands.join("\n")
     )
-    .with_sandbox(sandbox);
-    if !options.speed {
-        return Ok((result, None));
+}
+
+/// `mldrill <command> ...` for a command a pack adds.
+fn pack_command(args: Vec<std::ffi::OsString>) -> Result<ExitCode> {
+    let name = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let commands: Vec<_> = crate::exercises::all()
+        .iter()
+        .flat_map(|pack| pack.commands())
+        .collect();
+    match commands.iter().find(|c| c.name == name) {
+        Some(command) => (command.run)(args).map_err(anyhow::Error::msg),
+        None => {
+            let known = commands.iter().map(|c| c.name);
+            bail!(
+                "unknown command '{name}'{}; see `mldrill --help` for the commands",
+                crate::catalog::did_you_mean(&name, known)
+            )
+        }
     }
-    // The other side of the benchmark: the references' runner, built beside this one.
-    let references = BuildPlan {
-        binary: Binary::References,
-        workspace: root,
-        home: root,
-        target_dir: None,
-        time_limit: crate::runner::BUILD_TIME_LIMIT,
-        memory_mib: None,
-        quiet: options.quiet,
-    };
-    if let Build::Failed(log) = Runner::build(&references)? {
-        anyhow::bail!("failed to build the references' runner for --speed:\n{log}");
-    }
-    let speed = crate::grader::Speed {
-        seed: options.seed,
-        limits: options.limits,
-        wall_clock: options.wall_clock,
-        quiet: options.quiet,
-    };
-    Ok(
-        match crate::grader::performance(&runner, exercise, &result.tasks, &speed)? {
-            Some(performance) => (result.with_performance(performance), None),
-            None => (result, None),
-        },
-    )
 }

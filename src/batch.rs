@@ -99,7 +99,7 @@ pub fn grade_all(
                             worker_options.seed,
                             format!(
                                 "mldrill failed while grading it ({}); please report this",
-                                crate::suite::panic_message(panic.as_ref())
+                                mldrill_pack::panic_message(panic.as_ref())
                             ),
                         ))
                     });

@@ -138,6 +138,22 @@ pub enum Trigger {
 }
 
 impl Exercise {
+    /// Reads and checks the manifest `dir/exercise.toml`.
+    pub fn load(dir: &Path) -> Result<Self, CatalogError> {
+        let manifest = dir.join("exercise.toml");
+        let text = fs::read_to_string(&manifest).map_err(|source| CatalogError::Read {
+            path: manifest.clone(),
+            source,
+        })?;
+        let mut exercise: Exercise = toml::from_str(&text).map_err(|e| CatalogError::Invalid {
+            path: manifest.clone(),
+            message: e.message().to_owned(),
+        })?;
+        exercise.validate(&manifest)?;
+        exercise.dir = dir.to_owned();
+        Ok(exercise)
+    }
+
     /// The statement a candidate reads.
     pub fn statement_path(&self) -> PathBuf {
         self.dir.join("README.md")
@@ -277,19 +293,9 @@ impl Catalog {
         let mut exercises = Vec::new();
         for entry in fs::read_dir(root).map_err(|e| read_err(root, e))? {
             let dir = entry.map_err(|e| read_err(root, e))?.path();
-            let manifest = dir.join("exercise.toml");
-            if !manifest.is_file() {
-                continue;
+            if dir.join("exercise.toml").is_file() {
+                exercises.push(Exercise::load(&dir)?);
             }
-            let text = fs::read_to_string(&manifest).map_err(|e| read_err(&manifest, e))?;
-            let mut exercise: Exercise =
-                toml::from_str(&text).map_err(|e| CatalogError::Invalid {
-                    path: manifest.clone(),
-                    message: e.message().to_owned(),
-                })?;
-            exercise.validate(&manifest)?;
-            exercise.dir = dir;
-            exercises.push(exercise);
         }
         exercises.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Self { exercises })

@@ -1,5 +1,6 @@
 //! The command line, and nothing else: every subcommand's doc comment is its `--help`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -161,37 +162,13 @@ pub enum Command {
     #[command(subcommand)]
     Screen(ScreenCommand),
 
-    /// Show the poison exercise's backdoor end to end: train a network on a BadNets-poisoned
-    /// dataset, run the reference detector on its activations, retrain without what it
-    /// flagged, and print clean accuracy and attack success rate before and after.
-    ///
-    /// Scenarios are deterministic per seed and cached under the cache folder, so a second
-    /// run is instant. Grading uses scenarios 0 to 3 (the run's seed modulo 4).
-    Backdoor {
-        /// Which scenario to build (any number; grading draws from 0 to 3).
-        #[arg(long, default_value_t = 0, value_parser = parse_seed, allow_negative_numbers = true)]
-        seed: u64,
+    /// Writing exercises: scaffold a new pack (`dev new`), prove one (`dev check`).
+    #[command(subcommand)]
+    Dev(DevCommand),
 
-        /// Rebuild the scenario even when it is cached.
-        #[arg(long)]
-        fresh: bool,
-    },
-
-    /// Count the word n-grams of a file, or of standard input (`-`), in a count-min sketch
-    /// of fixed size, and print estimates for the n-grams you ask about.
-    ///
-    /// This is the n-gram exercise's `stream` task, done by the reference on your own text.
-    /// Each line is a document; tokens are scikit-learn's (the line lowercased, then runs
-    /// of two or more letters, digits or `_`); n-grams never cross a line. However large
-    /// the input, memory stays at the sketch's ceil(e / epsilon) x ceil(ln(1 / delta))
-    /// counters of 8 bytes plus a small read buffer. An estimate is never below the true
-    /// count, and above it by more than epsilon x total with probability at most delta.
-    ///
-    /// Invalid UTF-8 stops the count with the byte offset of the first bad byte, unless
-    /// `--lossy` replaces bad bytes with U+FFFD. An empty input counts 0 n-grams.
-    ///
-    /// Example: `mldrill ngram-count corpus.txt --n 2 --query "New York" --query "los angeles"`
-    NgramCount(NgramCountArgs),
+    /// A command a pack adds (listed at the end of `mldrill --help`), with its arguments.
+    #[command(external_subcommand)]
+    Pack(Vec<OsString>),
 
     /// Reveal the next hint for a task (the first task with hints left when not given).
     Hint {
@@ -385,46 +362,6 @@ pub struct RunArgs {
     pub memory: u64,
 }
 
-/// The arguments of `mldrill ngram-count`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct NgramCountArgs {
-    /// The text to count, one document per line; `-` reads standard input.
-    #[arg(value_name = "FILE|-")]
-    pub input: PathBuf,
-
-    /// The order of the n-grams counted: 1 for words, 2 for bigrams, and so on.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub n: u32,
-
-    /// The additive error, as a fraction of the total: ceil(e / epsilon) counters a row.
-    #[arg(long, default_value_t = 1e-4)]
-    pub epsilon: f64,
-
-    /// The chance that an estimate errs by more than epsilon x total: ceil(ln(1 / delta))
-    /// rows.
-    #[arg(long, default_value_t = 1e-3)]
-    pub delta: f64,
-
-    /// Bytes the sketch's counters may take (the defaults need 1,522,248).
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
-    pub memory_budget: usize,
-
-    /// The seed of the sketch's hash functions: the same seed and input give the same
-    /// estimates.
-    #[arg(long, default_value_t = 0, value_parser = parse_seed, allow_negative_numbers = true)]
-    pub seed: u64,
-
-    /// Replace invalid UTF-8 with U+FFFD, as `String::from_utf8_lossy` does, instead of
-    /// stopping at the first invalid byte.
-    #[arg(long)]
-    pub lossy: bool,
-
-    /// An n-gram to estimate (repeatable). It is tokenized like the text, so "New York"
-    /// asks about `new york`; it must have `--n` tokens.
-    #[arg(long = "query", value_name = "NGRAM")]
-    pub queries: Vec<String>,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Merge the JSON of every shard of a batch (`grade --batch DIR --shard K/N --json
@@ -461,6 +398,58 @@ pub enum ReportCommand {
     },
 }
 
+/// `mldrill dev`: writing exercise packs.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Write a new exercise pack, `exercises/<ID>/`, that builds and grades: a one-task
+    /// example (clamp values into a range) with its statement, manifest, stub, API, wire
+    /// protocol, runner, reference, properties, mutants, claims and benchmark, registered by
+    /// one line in Cargo.toml. Then edit it into your exercise and prove it with
+    /// `mldrill dev check <ID>`. CONTRIBUTING.md is the guide.
+    New {
+        /// The exercise id: lowercase letters, digits and underscores (it names the folder
+        /// and the candidate's crate).
+        id: String,
+
+        /// The exercise's title, as `mldrill list` shows it.
+        #[arg(long)]
+        title: Option<String>,
+    },
+
+    /// Prove a pack (every pack when no id is given), one line per check: the manifest
+    /// and statement; every task has properties, two hints, points and a mutant; the
+    /// statement's claims hold of the reference; the guide is complete; the reference
+    /// passes every property over many seeds; every mutant fails its own task; the
+    /// untouched stub builds and every task is not_implemented; the benchmark's reference
+    /// against itself is near 1x; a screen with it exports and builds. Exit 0 only when
+    /// every check holds. It first builds this checkout's mldrill, which links the packs.
+    Check {
+        /// The exercise to check; every registered pack when not given.
+        exercise: Option<String>,
+
+        /// Seeds the reference must pass every property on.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        seeds: u32,
+
+        /// Generated cases per property and seed (grading's default: a mutant must be
+        /// caught as a candidate would be graded).
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        cases: u32,
+
+        /// Skip exporting and building a screen (the slowest check on a cold build).
+        #[arg(long)]
+        no_screen: bool,
+
+        /// Wall-clock limit per task, in seconds.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+
+        /// Memory limit of the runner, in MiB.
+        #[arg(long, default_value_t = 2048, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
+        memory: u64,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ScreenCommand {
     /// Write a standalone Cargo workspace for a candidate: the chosen exercises'
@@ -489,37 +478,14 @@ pub enum ScreenCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Implementation {
-    /// Your code in `exercises/<exercise>/src/`.
-    Candidate,
-    /// The reference solution.
-    Reference,
-}
+pub use crate::check::Implementation;
+pub use crate::level::Level;
 
-impl Implementation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Implementation::Candidate => "candidate",
-            Implementation::Reference => "reference",
-        }
-    }
-}
-
+/// How `plan` and `questions` print: for a person, or as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
-}
-
-/// Whose pace a plan assumes and whose answers it describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// 1.25 times the manifest's minutes.
-    Junior,
-    /// The manifest's minutes.
-    Senior,
 }
 
 /// A seed from the command line: the same range as the seeds reports print, with an error

@@ -1,59 +1,21 @@
-//! The exercises this build knows, each bound behind the one [`Judged`] interface the
-//! judge uses: its property suite, its reference and mutants (served as call servers, or
-//! run in this process by the project's own tests), and its benchmark.
+//! The exercise packs this build knows, each through the one [`Pack`] interface the judge
+//! uses (its properties, its reference and mutants served as call servers or run in this
+//! process, its benchmark). A pack is registered by one dependency line in `Cargo.toml`
+//! (see `build/harness.rs`).
 
-mod dataloader;
-mod ngram;
-mod poison;
+pub use mldrill_pack::Pack;
 
-use std::rc::Rc;
-
-use mldrill_runner::Transport;
-use mldrill_runner::server::Service;
-
-use crate::judge::timing::Bench;
-use crate::suite::Failure;
-
-pub use poison::bench_dataset;
-
-/// One exercise, bound for the judge.
-pub trait Judged {
-    /// The exercise id.
-    fn id(&self) -> &'static str;
-    /// Every property id, in task order.
-    fn property_ids(&self) -> Vec<&'static str>;
-    /// The reference-free properties, the ones a screen exports.
-    fn invariant_ids(&self) -> Vec<&'static str>;
-    /// Runs one property against the implementation behind `transport`; `None` when the
-    /// property is unknown.
-    fn run_remote(
-        &self,
-        property: &str,
-        transport: Rc<dyn Transport>,
-        seed: u64,
-        cases: u32,
-    ) -> Option<Result<(), Failure>>;
-    /// Runs one property in this process against `reference` or `mutant:<Flaw>`.
-    fn run_local(
-        &self,
-        implementation: &str,
-        property: &str,
-        seed: u64,
-        cases: u32,
-    ) -> Option<Result<(), Failure>>;
-    /// A call server for `reference` or `mutant:<Flaw>`, for the references' runner.
-    fn serve(&self, implementation: &str) -> Option<Box<dyn Service>>;
-    /// Benchmark `bench` on inputs derived from `seed`; `None` when there is none.
-    fn bench(&self, bench: &str, seed: u64) -> Option<Bench>;
+mod registered {
+    include!(concat!(env!("OUT_DIR"), "/packs.rs"));
 }
 
 /// Every exercise.
-pub fn all() -> [&'static dyn Judged; 3] {
-    [&dataloader::Dataloader, &ngram::Ngram, &poison::Poison]
+pub fn all() -> Vec<&'static dyn Pack> {
+    registered::all()
 }
 
 /// The exercise `id`.
-pub fn find(id: &str) -> Option<&'static dyn Judged> {
+pub fn find(id: &str) -> Option<&'static dyn Pack> {
     all().into_iter().find(|e| e.id() == id)
 }
 

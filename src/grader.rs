@@ -490,6 +490,7 @@ pub fn performance(
     );
     let measured = runner.bench(
         &exercise.id,
+        "candidate",
         &rubric.bench,
         speed.seed,
         &speed.limits,

@@ -89,7 +89,7 @@ pub fn plan(root: &Path, catalog: &Catalog, args: &PlanArgs) -> Result<ExitCode>
         interviewers: args.interviewers,
         exercises,
         competencies,
-        seed: args.seed.unwrap_or_else(crate::app::random_seed),
+        seed: args.seed.unwrap_or_else(crate::check::random_seed),
     };
     let all: Vec<&Exercise> = catalog.exercises.iter().collect();
     let planned = plan::plan(&request, &all, &bank).map_err(anyhow::Error::msg)?;

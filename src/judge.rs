@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use mldrill_runner::Transport;
 
-use crate::exercises::Judged;
-use crate::runner::{Status, Verdict};
-use crate::suite::Failure;
+use crate::exercises::Pack;
+use crate::verdict::{Status, Verdict};
+use mldrill_pack::Failure;
 use session::{Launch, Session};
 
 /// What judging some properties came to.
@@ -65,7 +65,7 @@ impl Server {
 /// Runs `properties` of `exercise` against the implementation `launch` serves, each
 /// within `wall_clock`.
 pub fn judge(
-    exercise: &dyn Judged,
+    exercise: &dyn Pack,
     server: &Server,
     launch: &Launch,
     properties: &[String],

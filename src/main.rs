@@ -2,12 +2,17 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use mldrill::app::{self, EXIT_USAGE};
+use clap::{CommandFactory, FromArgMatches};
+use mldrill::app;
 use mldrill::cli::Cli;
+use mldrill::exit::EXIT_USAGE;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The packs' own commands are listed after the harness's.
+    let matches = Cli::command()
+        .after_help(app::pack_commands_help())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match app::run(cli) {
         Ok(code) => code,
         Err(error) => {

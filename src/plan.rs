@@ -17,7 +17,7 @@ pub mod session;
 use serde::Serialize;
 
 use crate::catalog::{Difficulty, Exercise};
-use crate::cli::Level;
+use crate::level::Level;
 use crate::questions::{Bank, Competency, Question};
 
 /// The version of the JSON document `mldrill plan --format json` prints.

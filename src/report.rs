@@ -4,7 +4,7 @@
 //! goes through [`escape`] in every one of them.
 
 pub mod csv;
-pub mod escape;
+pub use crate::escape;
 pub mod files;
 pub mod html;
 pub mod human;

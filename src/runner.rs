@@ -8,7 +8,6 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use wait_timeout::ChildExt;
 
 use crate::feedback::Activity;
@@ -17,50 +16,7 @@ use crate::judge::timing::Comparison;
 use crate::judge::{self, Server};
 use crate::sandbox::Limits;
 
-/// How one property ended, as the CLI decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    NotImplemented,
-    Fail,
-    /// The source policy rejected the code; it was not built.
-    Rejected,
-    /// The wall-clock or CPU limit was hit.
-    Timeout,
-    /// The memory limit was hit.
-    Memory,
-    /// The runner died (signal, abort, stack overflow) or broke the protocol.
-    Crashed,
-    /// The harness could not run the property at all (for example, a build failure).
-    Error,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::NotImplemented => "not_implemented",
-            Status::Fail => "fail",
-            Status::Rejected => "rejected",
-            Status::Timeout => "timeout",
-            Status::Memory => "memory",
-            Status::Crashed => "crashed",
-            Status::Error => "error",
-        }
-    }
-}
-
-/// The verdict on one property.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub property: String,
-    pub status: Status,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterexample: Option<String>,
-}
+pub use crate::verdict::{Status, Verdict};
 
 /// What one runner process came to.
 #[derive(Debug, Clone)]
@@ -161,27 +117,25 @@ impl Binary {
         }
     }
 
-    /// Cargo's arguments that select it, with the supervisor it runs under: its bin, and
-    /// the feature that links the candidate.
+    /// Cargo's arguments that select it, with the supervisor it runs under. A candidate's
+    /// runner is its pack's own package (`exercises/<id>/runner`), which links the candidate
+    /// crate and nothing of the judge.
     fn cargo_args(&self) -> Vec<String> {
+        let name = self.name();
         let package = match self {
-            Binary::Candidate(_) => "mldrill-runner",
-            Binary::References => "mldrill",
+            Binary::Candidate(_) => name.clone(),
+            Binary::References => "mldrill".to_owned(),
         };
-        let mut args = vec![
+        vec![
             "--package".to_owned(),
-            package.to_owned(),
+            package,
             "--bin".to_owned(),
-            self.name(),
+            name,
             "--package".to_owned(),
             SUPERVISOR.to_owned(),
             "--bin".to_owned(),
             SUPERVISOR.to_owned(),
-        ];
-        if let Binary::Candidate(id) = self {
-            args.extend(["--features".to_owned(), format!("mldrill-runner/{id}")]);
-        }
-        args
+        ]
     }
 }
 
@@ -206,12 +160,28 @@ pub struct BuildPlan<'a> {
     pub quiet: bool,
 }
 
+/// The target folder of the checkout at `home`: `CARGO_TARGET_DIR`, else `home/target`.
+pub fn checkout_target(home: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| home.join("target"), PathBuf::from)
+}
+
+/// A cargo command for a build in or beside the checkout at `home`: `CARGO_TARGET_DIR` set
+/// to its target folder, and `LIBTORCH` (unless the user set one) exactly as the checkout's
+/// `.cargo/config.toml` spells it, so that libtorch's crates are not compiled again.
+pub fn cargo_for_checkout(home: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.env("CARGO_TARGET_DIR", checkout_target(home));
+    if std::env::var_os("LIBTORCH").is_none() {
+        command.env("LIBTORCH", home.join(".libtorch"));
+    }
+    command
+}
+
 /// Starts a new target folder from the compiled registry crates of the checkout's own
 /// release build, when there is one (`make build`): see [`crate::warm_start`]. A warm start
 /// that fails only costs time, so its error is dropped and the build starts cold.
 fn warm_start(home: &Path, workspace: &Path, target_dir: &Path) {
-    let home_target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| home.join("target"), PathBuf::from);
+    let home_target = checkout_target(home);
     if home_target != target_dir {
         let _ = crate::warm_start::seed_profile(
             &home_target.join("release"),
@@ -379,7 +349,7 @@ impl Runner {
         })
     }
 
-    fn exercise(&self, id: &str) -> Result<&'static dyn crate::exercises::Judged, RunnerError> {
+    fn exercise(&self, id: &str) -> Result<&'static dyn crate::exercises::Pack, RunnerError> {
         crate::exercises::find(id).ok_or_else(|| RunnerError::Spawn {
             path: self.executable.clone(),
             why: format!("this build knows no exercise {id}"),
@@ -425,11 +395,13 @@ impl Runner {
         }
     }
 
-    /// Times this runner's implementation against the reference on `bench`, on inputs
-    /// derived from `seed`, both as call servers under `limits`, by the judge's clock.
+    /// Times this runner's `implementation` (`candidate`, or for the references' runner
+    /// `reference` or `mutant:<Flaw>`) against the reference on `bench`, on inputs derived
+    /// from `seed`, both as call servers under `limits`, by the judge's clock.
     pub fn bench(
         &self,
         exercise: &str,
+        implementation: &str,
         bench: &str,
         seed: u64,
         limits: &Limits,
@@ -450,7 +422,7 @@ impl Runner {
                 }
             })
         };
-        let candidate = start(&self.executable, "candidate")?;
+        let candidate = start(&self.executable, implementation)?;
         let reference = start(&reference_exe, "reference")?;
         candidate.set_limit(wall_clock);
         reference.set_limit(wall_clock);

@@ -275,7 +275,7 @@ fn write_workspace(
     )?;
     write(
         "Cargo.toml",
-        &workspace_manifest(&ids, &checkout_profiles(home)?),
+        &workspace_manifest(home, &ids, &checkout_profiles(home)?),
     )?;
     write(".gitignore", "/target\n/.libtorch\n/submission.tar.gz\n")?;
     write("Makefile", MAKEFILE)?;
@@ -283,11 +283,11 @@ fn write_workspace(
         "README.md",
         &instructions::render(invariants, manifest.minutes),
     )?;
-    write("checks/Cargo.toml", &checks::manifest(&ids))?;
     write(
-        "checks/src/lib.rs",
-        "//! Reference-free properties of your exercises, run by `make test`.\n\npub mod suite;\n",
+        "checks/Cargo.toml",
+        &checks::manifest(&ids, &api_crates(home)?),
     )?;
+    write("checks/src/lib.rs", checks::LIB)?;
     write("checks/src/main.rs", checks::MAIN)?;
     write(
         "checks/src/screen.rs",
@@ -298,30 +298,86 @@ fn write_workspace(
             exported_at: manifest.exported_at,
         }),
     )?;
-    let framework = fs::read_to_string(home.join("src/suite.rs"))?;
-    write(
-        "checks/src/suite.rs",
-        &checks::with_modules(&framework, &ids),
-    )?;
-    copy_tree(
-        &home.join("src/suite/stats.rs"),
-        &out.join("checks/src/suite/stats.rs"),
-    )?;
+    write("checks/src/suite.rs", &checks::suite_module(&ids))?;
+    // The property framework of the pack SDK, without the judge's half of it.
+    write("pack/Cargo.toml", checks::PACK_MANIFEST)?;
+    write("pack/src/lib.rs", checks::PACK_LIB)?;
+    for file in ["property.rs", "stats.rs"] {
+        copy_tree(
+            &home.join("pack/src").join(file),
+            &out.join("pack/src").join(file),
+        )?;
+    }
+    // Every pack's API crate: the candidate sees them all (the spec crate re-exports some).
+    for api in api_crates(home)? {
+        copy_tree(&home.join(&api), &out.join(&api))?;
+    }
+    // The shared data crates an API crate may build on (the glyph classifier's).
+    for (folder, _) in dataset_crates(home)? {
+        copy_tree(&home.join(&folder), &out.join(&folder))?;
+    }
     for (exercise, _) in invariants {
         let id = &exercise.id;
+        // A pack's reference-free properties: a folder, one file per task.
         copy_tree(
-            &home.join(format!("src/suite/{id}/invariant.rs")),
-            &out.join(format!("checks/src/suite/{id}.rs")),
+            &home.join(format!("exercises/{id}/trusted/src/invariant")),
+            &out.join(format!("checks/src/suite/{id}")),
         )?;
     }
     Ok(())
 }
 
-fn workspace_manifest(ids: &[&str], profiles: &str) -> String {
-    let members: Vec<String> = ["exercises/spec".to_owned()]
+/// Every pack's API crate, `exercises/<id>/api`, relative to `home`, in name order.
+fn api_crates(home: &Path) -> io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(home.join("exercises"))? {
+        let name = entry?.file_name();
+        let api = format!("exercises/{}/api", name.to_string_lossy());
+        if home.join(&api).join("Cargo.toml").is_file() {
+            found.push(api);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Every shared data crate, `datasets/<name>`, relative to `home`, with its package name,
+/// in folder order. Nothing in them is secret: API crates build on them.
+fn dataset_crates(home: &Path) -> io::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(home.join("datasets")) else {
+        return Ok(found);
+    };
+    for entry in entries {
+        let folder = format!("datasets/{}", entry?.file_name().to_string_lossy());
+        let manifest = home.join(&folder).join("Cargo.toml");
+        if manifest.is_file() {
+            let name = read_toml(&manifest)?
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_owned);
+            if let Some(name) = name {
+                found.push((folder, name));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn workspace_manifest(home: &Path, ids: &[&str], profiles: &str) -> String {
+    let datasets = dataset_crates(home).unwrap_or_default();
+    let members: Vec<String> = ["exercises/spec".to_owned(), "pack".to_owned()]
         .into_iter()
         .chain(ids.iter().map(|id| format!("exercises/{id}")))
+        .chain(api_crates(home).unwrap_or_default())
+        .chain(datasets.iter().map(|(folder, _)| folder.clone()))
         .chain(["checks".to_owned()])
+        .collect();
+    let dataset_dependencies: String = datasets
+        .iter()
+        .map(|(folder, name)| format!("{name} = {{ path = \"{folder}\" }}\n"))
         .collect();
     format!(
         r#"[workspace]
@@ -339,7 +395,8 @@ ndarray = "0.16"
 rand = "0.9"
 thiserror = "2"
 mldrill-spec = {{ path = "exercises/spec" }}
-
+mldrill-pack = {{ path = "pack" }}
+{dataset_dependencies}
 [workspace.lints.rust]
 unsafe_code = "forbid"
 

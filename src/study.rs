@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use crate::app::{EXIT_NOT_PASSED, EXIT_PASSED};
 use crate::catalog::{Catalog, Exercise};
+use crate::exit::{EXIT_NOT_PASSED, EXIT_PASSED};
 use crate::progress::Progress;
 use crate::stubs;
 
@@ -178,11 +178,15 @@ pub fn restore_saved(root: &Path, exercise: &Exercise, force: bool) -> Result<Ex
     Ok(ExitCode::from(EXIT_PASSED))
 }
 
-/// The reference solution's files: `src/reference/<id>.rs` and anything in
-/// `src/reference/<id>/`.
+/// The reference solution's files: its pack's `trusted/src/reference.rs` and anything in
+/// `trusted/src/reference/`.
 fn solution_files(root: &Path, exercise: &Exercise) -> Result<Vec<PathBuf>> {
-    let reference = root.join("src").join("reference");
-    let main = reference.join(format!("{}.rs", exercise.id));
+    let trusted = root
+        .join("exercises")
+        .join(&exercise.id)
+        .join("trusted")
+        .join("src");
+    let main = trusted.join("reference.rs");
     if !main.is_file() {
         bail!(
             "no reference solution for '{}' in this workspace ({} is missing)",
@@ -191,7 +195,7 @@ fn solution_files(root: &Path, exercise: &Exercise) -> Result<Vec<PathBuf>> {
         );
     }
     let mut files = vec![main];
-    let dir = reference.join(&exercise.id);
+    let dir = trusted.join("reference");
     if dir.is_dir() {
         let tree =
             stubs::read_tree(&dir).with_context(|| format!("failed to read {}", dir.display()))?;

@@ -1,7 +1,7 @@
 //! `mldrill watch`: re-checks an exercise whenever one of its source files is saved, and
 //! redraws the screen. One event loop takes file events (notify, on the exercise's folder
 //! so that editors that save by renaming a new file into place are seen), keys, and the
-//! results of checks, which run on a thread of their own through [`app::check_tasks`]:
+//! results of checks, which run on a thread of their own through [`check::check_tasks`]:
 //! candidate code runs only in the runner process, as with `check`.
 
 mod screen;
@@ -17,9 +17,10 @@ use anyhow::{Context, Result};
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::app::{self, CheckOptions, EXIT_NOT_PASSED, EXIT_PASSED};
 use crate::catalog::{Catalog, Exercise};
-use crate::cli::Implementation;
+use crate::check::Implementation;
+use crate::check::{self, CheckOptions};
+use crate::exit::{EXIT_NOT_PASSED, EXIT_PASSED};
 use crate::grade::ExerciseResult;
 use crate::progress::Progress;
 use crate::runner::Status;
@@ -120,11 +121,11 @@ fn spawn_check(root: &Path, exercise: &Exercise, options: &Options, events: Send
     };
     thread::spawn(move || {
         let started = Instant::now();
-        let warnings = app::policy_violations(&exercise)
+        let warnings = check::policy_violations(&exercise)
             .iter()
             .map(|v| format!("{v} (grading rejects this code)"))
             .collect();
-        let outcome = app::check_tasks(&root, &exercise, &check)
+        let outcome = check::check_tasks(&root, &exercise, &check)
             .map(|(result, build_errors)| {
                 Box::new(Checked {
                     result,

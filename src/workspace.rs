@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 /// What a workspace needs to build the runners; nothing else is copied (no `target/`,
 /// no `.git/`, no progress, no tests).
-const PRISTINE: [&str; 9] = [
+const PRISTINE: [&str; 11] = [
     "Cargo.toml",
+    "pack",
+    "datasets",
     "Cargo.lock",
     "src",
     "exercises",

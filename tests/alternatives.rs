@@ -5,15 +5,15 @@
 
 use std::io::Read;
 
-use mldrill::reference::dataloader::{Reference as LoaderReference, chunk, shard_order};
-use mldrill::reference::ngram::stream::{Window, for_each_piece};
-use mldrill::reference::ngram::{CountMin, Reference as NgramReference, check_sketch, seeded_hash};
-use mldrill::suite::{self, Failure, Property};
+use dataloader_trusted::reference::{Reference as LoaderReference, chunk, shard_order};
+use mldrill_pack::{Failure, Property};
 use mldrill_spec::dataloader::{Batch, DataLoader, LoaderError, PaddedBatch, ShardSpec};
 use mldrill_spec::ngram::{
     CharAnalyzer, Counts, DocumentTermMatrix, NgramCounter, NgramError, NgramSketch, Overlap,
     Padding, SketchSpec,
 };
+use ngram_trusted::reference::stream::{Window, for_each_piece};
+use ngram_trusted::reference::{CountMin, Reference as NgramReference, check_sketch, seeded_hash};
 use tch::Tensor;
 
 const SEED: u64 = 20_261_201;
@@ -134,7 +134,7 @@ impl DataLoader for SortByKeys {
 
 #[test]
 fn another_uniform_shuffle_keeps_every_point_of_the_tasks_built_on_it() {
-    let properties = suite::dataloader::properties();
+    let properties = dataloader_trusted::properties();
     for task in ["shuffle", "distributed", "resume"] {
         let failed = failures(&properties, &SortByKeys as &dyn DataLoader, task);
         assert!(failed.is_empty(), "{task}: {failed:#?}");
@@ -255,11 +255,11 @@ impl NgramCounter for ConservativeCounter {
 
 #[test]
 fn a_conservative_update_sketch_keeps_every_point_of_the_stream_task() {
-    let metered: Vec<&str> = suite::ngram::memory::properties()
+    let metered: Vec<&str> = ngram_trusted::memory::properties()
         .iter()
         .map(|p| p.id)
         .collect();
-    let properties: Vec<_> = suite::ngram::properties()
+    let properties: Vec<_> = ngram_trusted::properties()
         .into_iter()
         .filter(|p| !metered.contains(&p.id))
         .collect();

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use mldrill::backdoor::{SCENARIOS, Scenario, cache};
+use poison_trusted::backdoor::{SCENARIOS, Scenario, cache};
 
 #[test]
 fn every_grading_scenario_is_a_working_backdoor_that_the_reference_removes() {
@@ -30,7 +30,7 @@ fn every_grading_scenario_is_a_working_backdoor_that_the_reference_removes() {
         );
         let (_, recall) = scenario.precision_recall(
             &scenario
-                .flag_with(&mldrill::reference::poison::Reference)
+                .flag_with(&poison_trusted::reference::Reference)
                 .unwrap(),
         );
         assert!(recall >= 0.9, "scenario {seed}: reference recall {recall}");

@@ -194,7 +194,8 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
             &fs::read(repo().join(format!("tests/fixtures/submissions/{rejected}.rs"))).unwrap(),
         );
     }
-    let reference = fs::read_to_string(repo().join("src/reference/dataloader.rs")).unwrap();
+    let reference =
+        fs::read_to_string(repo().join("exercises/dataloader/trusted/src/reference.rs")).unwrap();
     submit(
         &batch,
         "solution",
@@ -227,7 +228,7 @@ fn a_hostile_batch_is_graded_precisely_and_contained() {
     let linked = batch.join("symlink/exercises/dataloader/src");
     fs::create_dir_all(&linked).unwrap();
     std::os::unix::fs::symlink(
-        repo().join("src/reference/dataloader.rs"),
+        repo().join("exercises/dataloader/trusted/src/reference.rs"),
         linked.join("lib.rs"),
     )
     .unwrap();

@@ -183,7 +183,7 @@ fn a_panel_plan_is_replayable_exported_and_without_repeats() {
     }
     assert!(
         text.contains("Interviewer 2 of 2")
-            && text.contains("mldrill screen export --exercises ngram --minutes 28"),
+            && text.contains("mldrill screen export --exercises evasion --minutes 19"),
         "{text}"
     );
     assert!(
@@ -230,10 +230,8 @@ fn the_readme_shows_what_plan_prints() {
         "--seed",
         "7",
     ]);
-    assert_eq!(default["sessions"][0]["blocks"][1]["exercise"], "ngram");
-    assert!(
-        readme.contains("ngram's first two tasks: poison's first task needs a 65-minute session")
-    );
+    assert_eq!(default["sessions"][0]["blocks"][1]["exercise"], "evasion");
+    assert!(readme.contains("evasion's first task: poison's first task needs a 65-minute session"));
     let tasks: Vec<String> = plan["sessions"][0]["blocks"]
         .as_array()
         .unwrap()

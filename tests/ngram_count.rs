@@ -170,6 +170,10 @@ fn check_measures_the_stream_memory_in_the_runner() {
         "8",
         "--seed",
         "3",
+        // This test is about memory, not time: the judge in a test build is unoptimized
+        // and a loaded machine must not turn its statistical check into a timeout.
+        "--timeout",
+        "300",
         "--format",
         "json",
     ];

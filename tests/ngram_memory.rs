@@ -2,11 +2,11 @@
 //! meter is this binary's global allocator, and the one test below runs alone, so that
 //! no other test's allocations count against the implementation measured.
 
-use mldrill::mutants::ngram::{Flaw, Mutant};
-use mldrill::reference::ngram::Reference;
-use mldrill::suite::ngram::memory::{self, METER, Meter};
-use mldrill::suite::ngram::properties;
 use mldrill_spec::ngram::{NgramCounter, SketchSpec};
+use ngram_trusted::memory::{self, METER, Meter};
+use ngram_trusted::mutants::{Flaw, Mutant};
+use ngram_trusted::properties;
+use ngram_trusted::reference::Reference;
 
 #[global_allocator]
 static HEAP: &Meter = &METER;

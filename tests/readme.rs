@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use common::{grading_cache, repo};
 
 /// Commands not run here, by how they start, and why.
-const SKIPPED: [(&str, &str); 13] = [
+const SKIPPED: [(&str, &str); 16] = [
     (
         "make demo",
         "builds everything in release: minutes; what it runs is checked below",
@@ -26,6 +26,18 @@ const SKIPPED: [(&str, &str); 13] = [
         "writes into cargo's bin folder, outside any scratch folder",
     ),
     ("make test", "the test suite itself"),
+    (
+        "cargo test --release",
+        "a measurement in a release build (minutes); its numbers are beside it in the README",
+    ),
+    (
+        "mldrill dev new",
+        "writes a pack into the checkout: tests/dev_new.rs runs it in a scratch copy",
+    ),
+    (
+        "mldrill dev check",
+        "minutes per pack: tests/suites.rs runs it on every pack, tests/dev_new.rs on a new one",
+    ),
     (
         "make bench",
         "benchmarks take minutes; their numbers are in the README",

@@ -75,7 +75,7 @@ fn three_shards_merged_equal_one_unsharded_batch() {
         format!("{source}\npub fn peek(p: *const u8) -> u8 {{ unsafe {{ *p }} }}\n")
     };
     let reference = rejected(
-        fs::read_to_string(repo().join("src/reference/dataloader.rs"))
+        fs::read_to_string(repo().join("exercises/dataloader/trusted/src/reference.rs"))
             .unwrap()
             .replace("Reference", "Candidate"),
     );

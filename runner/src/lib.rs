@@ -2,21 +2,19 @@
 //! share.
 //!
 //! The candidate's process computes; the judge (the `mldrill` CLI) decides. A
-//! `mldrill-runner-<id>` executable links the spec crate, one candidate crate and this
-//! library, nothing else: no reference, no property, no seed, no grading logic. It limits
+//! `mldrill-runner-<id>` executable (the `runner/` package of exercise `<id>`'s pack) links
+//! the exercise's API and wire crates, its candidate crate and this library, nothing else:
+//! no reference, no property, no seed, no grading logic. It limits
 //! itself ([`sandbox`]), then answers calls ([`server`]): a trait method and its
 //! arguments in, the method's result out, each framed and encoded by [`frame`] and
 //! [`envelope`]. Whatever it writes is at most an answer for the judge to check.
 //!
-//! The judge drives the same trait through a proxy ([`dataloader::Remote`] and its
-//! siblings) that forwards each call over a [`Transport`] it implements with its own clock
+//! The judge drives the same trait through a proxy (each pack's wire crate has one, a
+//! `Remote`) that forwards each call over a [`Transport`] it implements with its own clock
 //! and limits.
 
-pub mod dataloader;
 pub mod envelope;
 pub mod frame;
-pub mod ngram;
-pub mod poison;
 pub mod sandbox;
 pub mod server;
 pub mod transport;

@@ -1,7 +1,6 @@
-//! The heap a property measures, wherever the implementation runs: in this process (the
-//! meter installed as the program's allocator, as the n-gram memory tests do), or in a
-//! call server, which reports its own meter and is cross-checked from outside by the
-//! kernel's count of the process's resident memory (`VmHWM`, reset through
+//! The heap a property measures in a call server (the probe itself is the pack SDK's,
+//! [`mldrill_pack::heap`]): the server reports its own meter, cross-checked from outside
+//! by the kernel's count of the process's resident memory (`VmHWM`, reset through
 //! `/proc/<pid>/clear_refs`). A forged meter reading cannot hide memory the kernel saw:
 //! the larger of the two counts, less [`KERNEL_TOLERANCE`] for pages the kernel counts
 //! and the heap does not (stacks, first touches of mapped code), is what the property
@@ -10,39 +9,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+pub use mldrill_pack::heap::{HeapProbe, current, with_probe};
 use mldrill_runner::envelope::{Request, Response};
 
 use super::session::Session;
 
 /// Resident memory the kernel may count beyond the heap's growth while a call runs.
 pub const KERNEL_TOLERANCE: usize = 8 * 1024 * 1024;
-
-/// Where a measurement is taken.
-pub trait HeapProbe {
-    /// Whether the heap can be measured at all.
-    fn metered(&self) -> bool;
-    /// Starts a measurement.
-    fn reset(&self);
-    /// The heap's peak growth since [`HeapProbe::reset`], in bytes.
-    fn peak(&self) -> usize;
-}
-
-thread_local! {
-    static PROBE: RefCell<Option<Rc<dyn HeapProbe>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with `probe` as this thread's heap probe.
-pub fn with_probe<T>(probe: Rc<dyn HeapProbe>, f: impl FnOnce() -> T) -> T {
-    let previous = PROBE.with(|p| p.replace(Some(probe)));
-    let out = f();
-    PROBE.with(|p| *p.borrow_mut() = previous);
-    out
-}
-
-/// This thread's heap probe, when a judge set one.
-pub fn current() -> Option<Rc<dyn HeapProbe>> {
-    PROBE.with(|p| p.borrow().clone())
-}
 
 /// The heap of a call server's process.
 pub struct Remote {

@@ -26,7 +26,7 @@ use serde_bytes::ByteBuf;
 
 use super::output::HeadTail;
 use super::pipes::{PipeError, Pipes};
-use crate::runner::Status;
+use crate::verdict::Status;
 
 /// Most bytes of the runner's own output (what candidate code prints) kept for reports.
 pub const OUTPUT_CAP: usize = 64 * 1024;

@@ -23,18 +23,7 @@ const ROUND_TARGET: Duration = Duration::from_millis(60);
 /// Most reply bytes one batch may carry.
 const BATCH_BYTES: usize = 64 * 1024 * 1024;
 
-/// Whether the encoded reply to input `i` is right, by the task's own measure.
-pub type Check = Box<dyn Fn(usize, &[u8]) -> Result<(), String>>;
-
-/// One benchmark's work.
-pub struct Bench {
-    /// Encoded calls that store the inputs, sent to each server once.
-    pub setup: Vec<Vec<u8>>,
-    /// One encoded timed call per input.
-    pub calls: Vec<Vec<u8>>,
-    /// Whether the encoded reply to input `i` is right.
-    pub check: Check,
-}
+pub use mldrill_pack::{Bench, Check};
 
 /// What timing the two sides came to.
 #[derive(Debug, Clone, Copy, PartialEq)]

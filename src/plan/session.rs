@@ -9,7 +9,7 @@ use super::{
     level_name, task_minutes,
 };
 use crate::catalog::{Exercise, Task};
-use crate::cli::Level;
+use crate::level::Level;
 use crate::questions::{Competency, Question};
 
 /// The longest session `needs` looks at when it searches for one that fits.

@@ -10,6 +10,16 @@ fn catalog() -> Catalog {
     Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises")).unwrap()
 }
 
+/// The catalog of the first three exercises, which the tests that name tasks were written
+/// for: a pack added later must not change what they check (the planner's choice).
+fn first_three() -> Catalog {
+    let mut catalog = catalog();
+    catalog
+        .exercises
+        .retain(|e| ["dataloader", "ngram", "poison"].contains(&e.id.as_str()));
+    catalog
+}
+
 fn bank(catalog: &Catalog) -> Bank {
     Bank::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("questions"),
@@ -82,8 +92,8 @@ fn every_session_fills_its_minutes_with_three_to_four_questions_of_substance_an_
 
 #[test]
 fn an_hour_for_a_senior_holds_two_ngram_tasks_and_for_a_junior_two_dataloader_tasks() {
-    let catalog = catalog();
-    let bank = bank(&catalog);
+    let catalog = first_three();
+    let bank = bank(&self::catalog());
     let tasks = |plan: &Plan| -> Vec<String> {
         plan.sessions[0]
             .blocks

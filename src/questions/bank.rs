@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
-use crate::cli::Level;
+use crate::level::Level;
 
 /// The question file format this build understands.
 pub const FORMAT_VERSION: u32 = 1;

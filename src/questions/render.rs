@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::bank::{Bank, Competency, Question};
-use crate::cli::Level;
+use crate::level::Level;
 use crate::study::wrap;
 
 /// The version of the JSON document `mldrill questions --format json` prints.

@@ -67,7 +67,7 @@ pub fn follow_ups(exercise: &Exercise, result: &ExerciseResult) -> Vec<FollowUp>
             verdicts().find(|v| failed(v.status) && rule.on.contains(&v.property))
         {
             // The verdict's message is candidate text: inert in the Markdown scorecard.
-            let message = crate::report::escape::markdown_text(&short(verdict.message.as_deref()));
+            let message = crate::escape::markdown_text(&short(verdict.message.as_deref()));
             fired.push(FollowUp {
                 question: rule.ask.clone(),
                 trigger: Some(Trigger::Failed),

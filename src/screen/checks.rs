@@ -22,7 +22,7 @@ pub struct Screen<'a> {
 }
 
 /// `checks/Cargo.toml`: a library with the properties and the `mldrill-checks` program.
-pub fn manifest(ids: &[&str]) -> String {
+pub fn manifest(ids: &[&str], apis: &[String]) -> String {
     let mut text = String::from(
         r#"[package]
 name = "mldrill-checks"
@@ -34,6 +34,7 @@ build = "../build/rpath.rs"
 
 [dependencies]
 mldrill-spec.workspace = true
+mldrill-pack.workspace = true
 tch.workspace = true
 rand.workspace = true
 rand_distr = "0.5"
@@ -44,30 +45,51 @@ serde = { version = "1", features = ["derive"] }
     for id in ids {
         let _ = writeln!(text, "{id} = {{ path = \"../exercises/{id}\" }}");
     }
+    // Every pack's API crate (`exercises/<id>/api`, package `<id>-api`).
+    for api in apis {
+        let name = api
+            .trim_start_matches("exercises/")
+            .trim_end_matches("/api");
+        let _ = writeln!(text, "{name}-api = {{ path = \"../{api}\" }}");
+    }
     text
 }
 
-/// The framework's module list (`src/suite.rs` of mldrill), cut down to the exported
-/// exercises.
-pub fn with_modules(framework: &str, ids: &[&str]) -> String {
-    let mut out = String::new();
-    let mut declared = false;
-    for line in framework.lines() {
-        if line.starts_with("pub mod ") && line.ends_with(';') {
-            if !declared {
-                for id in ids {
-                    let _ = writeln!(out, "pub mod {id};");
-                }
-                out.push_str("pub mod stats;\n");
-                declared = true;
-            }
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
+/// `checks/src/lib.rs`.
+pub const LIB: &str = "//! Reference-free properties of your exercises, run by `make test`.\n\n\
+                       pub mod suite;\n\n\
+                       pub use mldrill_pack::{ensure_eq, fail, property};\n";
+
+/// `checks/src/suite.rs`: the framework, and one module per exported exercise.
+pub fn suite_module(ids: &[&str]) -> String {
+    let mut out = String::from(
+        "//! The property framework and each exercise's reference-free properties.\n\n\
+         pub use mldrill_pack::*;\n\n",
+    );
+    for id in ids {
+        let _ = writeln!(out, "pub mod {id};");
     }
     out
 }
+
+/// `pack/Cargo.toml` of an export: the property framework of the pack SDK alone.
+pub const PACK_MANIFEST: &str = r#"[package]
+name = "mldrill-pack"
+version = "0.1.0"
+edition.workspace = true
+license.workspace = true
+publish = false
+
+[dependencies]
+proptest = "1.6"
+serde = { version = "1", features = ["derive"] }
+"#;
+
+/// `pack/src/lib.rs` of an export: the same paths as the SDK's, for the properties.
+pub const PACK_LIB: &str = "//! The property framework of mldrill's pack SDK: what your exercises' \
+                            reference-free\n//! properties are written with.\n\n\
+                            pub mod property;\npub mod stats;\n\n\
+                            pub use property::*;\npub use proptest;\n";
 
 /// `checks/src/screen.rs`: the screen's time and seed, and every task of every exercise
 /// with its visible properties (in the manifest's order) and how many stay hidden.

@@ -15,6 +15,7 @@ pub fn checkout_target() -> PathBuf {
 /// The grading slots the tests share, kept warm between runs so only the first build is
 /// cold; never the user's cache, and never the checkout's own target folder, whose builds
 /// a copy of the same layout would overwrite.
+#[allow(dead_code, reason = "not every test binary grades through slots")]
 pub fn grading_cache() -> PathBuf {
     checkout_target().join("fixtures").join("grading")
 }

@@ -1,3 +1,0 @@
-//! Code shared by more than one bench target.
-
-pub mod ngram_corpus;
