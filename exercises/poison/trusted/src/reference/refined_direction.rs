@@ -38,71 +38,123 @@ const MAX_STEPS: usize = 8;
 /// The scatter is formed as this many row blocks of its upper triangle.
 const SCATTER_BLOCKS: i64 = 4;
 
-/// One class's rows of the representations, centred on their f64 mean: in f64 (`c`,
-/// exact, as the f64 detector has them) and in f32 (`c32`, only for the preconditioner).
-/// Built and multiplied here rather than in libtorch: each product below is one pass over
-/// memory where libtorch takes two, and memory traffic is what a loaded machine runs out
-/// of first.
-pub struct CentredClass {
-    /// `x_i - mean` in f64, row-major `[n, d]`.
-    c: Vec<f64>,
+/// One class's rows of the representations and their f64 mean. The rows stay where they
+/// are, in f32: the exact f64 products centre each value as they read it (`f64(x) - mean`,
+/// the same numbers a centred f64 copy would hold), so no f64 copy of the class is ever
+/// written. Only the f32 centred copy `c32`, the preconditioner's input, is.
+pub struct CentredClass<'a> {
+    /// All of `x`, row-major.
+    x: &'a [f32],
+    rows: &'a [usize],
+    mean: Vec<f64>,
     c32: Tensor,
     d: usize,
 }
 
-impl CentredClass {
+impl<'a> CentredClass<'a> {
     /// The rows `rows` of `x`, which must be in standard (row-major) layout.
-    pub fn new(x: ArrayView2<f32>, rows: &[usize]) -> Self {
+    pub fn new<'x: 'a>(x: ArrayView2<'x, f32>, rows: &'a [usize]) -> Self {
         let d = x.ncols();
-        let row = |i: usize| x.row(i).to_slice().expect("rows of a row-major matrix");
+        let x = x.to_slice().expect("a row-major matrix");
         let mut mean = vec![0.0; d];
         for &i in rows {
-            for (m, &v) in mean.iter_mut().zip(row(i)) {
+            for (m, &v) in mean.iter_mut().zip(row_of(x, d, i)) {
                 *m += f64::from(v);
             }
         }
         let n = rows.len().max(1) as f64;
         mean.iter_mut().for_each(|m| *m /= n);
-        let mut c = Vec::with_capacity(rows.len() * d);
+        let mut c32 = Vec::with_capacity(rows.len() * d);
         for &i in rows {
-            c.extend(row(i).iter().zip(&mean).map(|(&v, &m)| f64::from(v) - m));
+            c32.extend(
+                row_of(x, d, i)
+                    .iter()
+                    .zip(&mean)
+                    .map(|(&v, &m)| (f64::from(v) - m) as f32),
+            );
         }
-        let c32: Vec<f32> = c.iter().map(|&v| v as f32).collect();
         let c32 = Tensor::from_slice(&c32).reshape([rows.len() as i64, d as i64]);
-        Self { c, c32, d }
+        Self {
+            x,
+            rows,
+            mean,
+            c32,
+            d,
+        }
     }
 
     /// The centred rows as an `[n, d]` f64 tensor, for the LAPACK fallback.
     pub fn tensor(&self) -> Tensor {
-        Tensor::from_slice(&self.c).reshape([(self.c.len() / self.d.max(1)) as i64, self.d as i64])
+        let mut c = Vec::with_capacity(self.rows.len() * self.d);
+        for &i in self.rows {
+            c.extend(
+                row_of(self.x, self.d, i)
+                    .iter()
+                    .zip(&self.mean)
+                    .map(|(&v, &m)| f64::from(v) - m),
+            );
+        }
+        Tensor::from_slice(&c).reshape([self.rows.len() as i64, self.d as i64])
     }
 
-    /// `c v` (the centred projections) and `c^T (c v)`, in f64, in one pass over `c`.
-    fn scatter_times(&self, v: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let mut projections = Vec::with_capacity(self.c.len() / self.d.max(1));
-        let mut sv = vec![0.0; self.d];
-        for row in self.c.chunks_exact(self.d) {
-            let p = unrolled_dot(row, v);
-            for (s, &x) in sv.iter_mut().zip(row) {
-                *s += p * x;
+    /// `c v` (the centred projections), `c^T (c v)` and the rows' norms `|c_i|`, in f64,
+    /// in one pass over the rows.
+    fn scatter_times(&self, v: &[f64]) -> Pass {
+        let mut pass = Pass {
+            projections: Vec::with_capacity(self.rows.len()),
+            norms: Vec::with_capacity(self.rows.len()),
+            sv: vec![0.0; self.d],
+        };
+        let mut row = vec![0.0; self.d];
+        for &i in self.rows {
+            for ((c, &x), &m) in row
+                .iter_mut()
+                .zip(row_of(self.x, self.d, i))
+                .zip(&self.mean)
+            {
+                *c = f64::from(x) - m;
             }
-            projections.push(p);
+            let (p, squares) = unrolled_dot(&row, v);
+            for (s, &c) in pass.sv.iter_mut().zip(&row) {
+                *s += p * c;
+            }
+            pass.projections.push(p);
+            pass.norms.push(squares.sqrt());
         }
-        (projections, sv)
+        pass
     }
 }
 
-/// `a . b` with eight partial sums, so that it vectorizes.
-fn unrolled_dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 8];
+/// What one exact pass over a class gives.
+struct Pass {
+    projections: Vec<f64>,
+    norms: Vec<f64>,
+    sv: Vec<f64>,
+}
+
+/// Row `i` of the row-major `x` of `d` columns.
+fn row_of(x: &[f32], d: usize, i: usize) -> &[f32] {
+    &x[i * d..(i + 1) * d]
+}
+
+/// `a . b` and `a . a`, with eight partial sums each, so that they vectorize.
+fn unrolled_dot(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let (mut sums, mut squares) = ([0.0f64; 8], [0.0f64; 8]);
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail = dot(a8.remainder(), b8.remainder());
+    let (tail, tail_squares) = (dot(a8.remainder(), b8.remainder()), {
+        let r = a8.remainder();
+        dot(r, r)
+    });
     for (x, y) in a8.zip(b8) {
-        for ((s, x), y) in sums.iter_mut().zip(x).zip(y) {
+        for (((s, q), x), y) in sums.iter_mut().zip(squares.iter_mut()).zip(x).zip(y) {
             *s += x * y;
+            *q += x * x;
         }
     }
-    sums.iter().sum::<f64>() + tail
+    (
+        sums.iter().sum::<f64>() + tail,
+        squares.iter().sum::<f64>() + tail_squares,
+    )
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -150,6 +202,8 @@ pub struct Refined {
     pub direction: Vec<f64>,
     /// `c v`: the centred rows' projections on it.
     pub projections: Vec<f64>,
+    /// `|c_i|`: the centred rows' norms.
+    pub norms: Vec<f64>,
     /// Its Rayleigh quotient: the top eigenvalue.
     pub eigenvalue: f64,
     /// The bound on its angle to the true top eigenvector.
@@ -161,8 +215,64 @@ pub struct Refined {
 /// The top eigenvector of the class's `c^T c`, or `None` when the convergence check
 /// fails (the top two eigenvalues too close, a zero matrix, fewer than 2 columns).
 pub fn refined_top_direction(class: &CentredClass) -> Option<Refined> {
+    refine(class, |_| false)
+}
+
+/// The positions of the `budget` rows with the largest squared projections on the class's
+/// top eigenvector (ties to the earlier row), as soon as a direction is known well enough
+/// to decide them: the first exact pass usually is, a correction step later almost always.
+///
+/// A direction within angle `a` of the true one moves every row's `|projection|` by at
+/// most `|c_i| sqrt(2) sin a`; when even the lowest chosen row, moved down that far, stays
+/// above the highest row left out, moved up, no direction within the bound chooses other
+/// rows. Rows too close to the cut to be decided this way wait for the full
+/// [`ANGLE_TOLERANCE`] direction, whose order then stands, as [`refined_top_direction`]'s.
+/// `None` when the direction cannot be refined (the caller falls back to LAPACK).
+pub fn certified_top(class: &CentredClass, budget: usize) -> Option<Vec<usize>> {
+    let mut decided = None;
+    let refined = refine(class, |refined| {
+        decided = decide(refined, budget);
+        decided.is_some()
+    })?;
+    Some(decided.unwrap_or_else(|| {
+        let scores: Vec<f64> = refined.projections.iter().map(|p| p * p).collect();
+        super::top(&scores, budget)
+    }))
+}
+
+/// The `budget` rows of largest `|projection|`, when the angle bound leaves no doubt
+/// about which they are (see [`certified_top`]).
+fn decide(refined: &Refined, budget: usize) -> Option<Vec<usize>> {
+    let n = refined.projections.len();
+    if budget == 0 || budget >= n {
+        return Some((0..budget.min(n)).collect());
+    }
+    // The move bound, with room for the rounding of an f64 dot product of this length.
+    let reach = std::f64::consts::SQRT_2 * refined.angle_bound + ROUNDING_SLACK;
+    let size = |i: usize| refined.projections[i].abs();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.select_nth_unstable_by(budget - 1, |&a, &b| size(b).total_cmp(&size(a)));
+    let (chosen, rest) = order.split_at_mut(budget);
+    let lowest = chosen
+        .iter()
+        .map(|&i| size(i) - reach * refined.norms[i])
+        .fold(f64::INFINITY, f64::min);
+    let highest = rest
+        .iter()
+        .map(|&i| size(i) + reach * refined.norms[i])
+        .fold(f64::NEG_INFINITY, f64::max);
+    (lowest > highest).then(|| chosen.to_vec())
+}
+
+/// What an f64 dot product of a few thousand terms may be off by, relative to the
+/// norms it multiplies.
+const ROUNDING_SLACK: f64 = 1e-12;
+
+/// Refines the f32 scatter's top eigenvector with exact passes until `done` accepts a
+/// step or its angle bound is below [`ANGLE_TOLERANCE`].
+fn refine(class: &CentredClass, mut done: impl FnMut(&Refined) -> bool) -> Option<Refined> {
     let d = class.d as i64;
-    if d < 2 || class.c.is_empty() {
+    if d < 2 || class.rows.is_empty() {
         return None;
     }
     let upper = upper_scatter(&class.c32);
@@ -183,28 +293,30 @@ pub fn refined_top_direction(class: &CentredClass) -> Option<Refined> {
     }
     let mut error_scale = None;
     for steps in 0..=MAX_STEPS {
-        let (cv, sv) = class.scatter_times(&v);
-        let theta = dot(&v, &sv);
+        let pass = class.scatter_times(&v);
+        let theta = dot(&v, &pass.sv);
         if !(theta.is_finite() && theta > 0.0) {
             return None;
         }
-        let residual: Vec<f64> = sv.iter().zip(&v).map(|(s, x)| s - theta * x).collect();
+        let residual: Vec<f64> = pass.sv.iter().zip(&v).map(|(s, x)| s - theta * x).collect();
         let norm = dot(&residual, &residual).sqrt();
         let margin = ERROR_MARGIN * *error_scale.get_or_insert(norm);
         let gap = theta - second - margin;
         if gap.is_nan() || gap <= 0.0 {
             return None;
         }
-        let angle_bound = norm / gap;
-        if angle_bound <= ANGLE_TOLERANCE {
-            return Some(Refined {
-                direction: v,
-                projections: cv,
-                eigenvalue: theta,
-                angle_bound,
-                steps,
-            });
+        let refined = Refined {
+            direction: v,
+            projections: pass.projections,
+            norms: pass.norms,
+            eigenvalue: theta,
+            angle_bound: norm / gap,
+            steps,
+        };
+        if refined.angle_bound <= ANGLE_TOLERANCE || done(&refined) {
+            return Some(refined);
         }
+        v = refined.direction;
         // Olsen: t = m^-1 r - alpha m^-1 v, orthogonal to v.
         let (a, b) = (solve(&lower, &residual), solve(&lower, &v));
         let alpha = dot(&v, &a) / dot(&v, &b);
@@ -271,6 +383,37 @@ mod tests {
         );
     }
 
+    fn refined(projections: Vec<f64>, angle_bound: f64) -> Refined {
+        Refined {
+            norms: vec![1.0; projections.len()],
+            direction: vec![1.0],
+            projections,
+            eigenvalue: 1.0,
+            angle_bound,
+            steps: 0,
+        }
+    }
+
+    #[test]
+    fn rows_near_the_cut_wait_for_a_tighter_bound() {
+        // |p|: 3, 2.0001 (chosen, with budget 2), 2 (left out): a gap of 1e-4 at the cut.
+        let projections = vec![-2.0, 3.0, 2.0001, 0.5];
+        let decided = decide(&refined(projections.clone(), 1e-6), 2).map(|mut chosen| {
+            chosen.sort_unstable();
+            chosen
+        });
+        assert_eq!(decided, Some(vec![1, 2]));
+        // A bound that lets each row move by more than half the gap decides nothing.
+        assert_eq!(decide(&refined(projections, 1e-4), 2), None);
+    }
+
+    #[test]
+    fn a_tie_at_the_cut_is_never_decided_early() {
+        let tie = vec![1.0, -2.0, 2.0, 0.0];
+        assert_eq!(decide(&refined(tie, 0.0), 1), None);
+        assert_eq!(decide(&refined(vec![1.0, 2.0], 0.5), 2), Some(vec![0, 1]));
+    }
+
     #[test]
     fn equal_top_eigenvalues_are_left_to_lapack() {
         // The top eigenvector is not determined: no bound can hold, so no answer.
@@ -297,7 +440,7 @@ mod tests {
         let c = &c - c.mean_dim(0, true, Kind::Double);
         let v = [0.3, -1.0, 2.0];
         let expected = Vec::<f64>::try_from(c.tr().mv(&c.mv(&Tensor::from_slice(&v)))).unwrap();
-        for (a, b) in class.scatter_times(&v).1.iter().zip(&expected) {
+        for (a, b) in class.scatter_times(&v).sv.iter().zip(&expected) {
             assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{a} vs {b}");
         }
     }
