@@ -307,13 +307,36 @@ impl Catalog {
             .find(|e| e.id == id)
             .ok_or_else(|| CatalogError::UnknownExercise {
                 given: id.to_owned(),
-                suggestion: did_you_mean(id, self.exercises.iter().map(|e| e.id.as_str())),
+                suggestion: self.suggestion(id),
                 valid: self
                     .exercises
                     .iter()
                     .map(|e| e.id.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+            })
+    }
+}
+
+impl Catalog {
+    /// What `given`, not an exercise id, most likely meant: a close id, else the exercise
+    /// with a tag that `given` names or begins (`adversarial` is tagged
+    /// `adversarial-examples`, and its id is `evasion`).
+    fn suggestion(&self, given: &str) -> String {
+        let close = did_you_mean(given, self.exercises.iter().map(|e| e.id.as_str()));
+        if !close.is_empty() {
+            return close;
+        }
+        let given = given.to_lowercase();
+        let tagged = |tag: &String| {
+            let tag = tag.to_lowercase();
+            tag == given || tag.starts_with(&format!("{given}-"))
+        };
+        self.exercises
+            .iter()
+            .find(|e| e.tags.iter().any(tagged))
+            .map_or_else(String::new, |e| {
+                format!(" (did you mean '{}', tagged {given}?)", e.id)
             })
     }
 }

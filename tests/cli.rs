@@ -153,6 +153,17 @@ fn unknown_ids_get_one_line_naming_the_valid_ones() {
         )
     );
 
+    // A word an exercise is known by, not its id: the exercise tagged with it.
+    let output = mldrill(repo(), &["check", "adversarial"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(
+            "error: unknown exercise 'adversarial' (did you mean 'evasion', tagged adversarial?)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
     let output = mldrill(repo(), &["check", "dataloader", "--task", "shufle"]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);

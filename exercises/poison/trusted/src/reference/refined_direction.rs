@@ -56,23 +56,7 @@ impl<'a> CentredClass<'a> {
     pub fn new<'x: 'a>(x: ArrayView2<'x, f32>, rows: &'a [usize]) -> Self {
         let d = x.ncols();
         let x = x.to_slice().expect("a row-major matrix");
-        let mut mean = vec![0.0; d];
-        for &i in rows {
-            for (m, &v) in mean.iter_mut().zip(row_of(x, d, i)) {
-                *m += f64::from(v);
-            }
-        }
-        let n = rows.len().max(1) as f64;
-        mean.iter_mut().for_each(|m| *m /= n);
-        let mut c32 = Vec::with_capacity(rows.len() * d);
-        for &i in rows {
-            c32.extend(
-                row_of(x, d, i)
-                    .iter()
-                    .zip(&mean)
-                    .map(|(&v, &m)| (f64::from(v) - m) as f32),
-            );
-        }
+        let (mean, c32) = pulp::Arch::new().dispatch(Centre { x, d, rows });
         let c32 = Tensor::from_slice(&c32).reshape([rows.len() as i64, d as i64]);
         Self {
             x,
@@ -98,31 +82,89 @@ impl<'a> CentredClass<'a> {
     }
 
     /// `c v` (the centred projections), `c^T (c v)` and the rows' norms `|c_i|`, in f64,
-    /// in one pass over the rows.
+    /// in one pass over the rows, in the widest vectors the CPU has (the sums' order, and
+    /// so their rounding, is the same in every width).
     fn scatter_times(&self, v: &[f64]) -> Pass {
-        let mut pass = Pass {
-            projections: Vec::with_capacity(self.rows.len()),
-            norms: Vec::with_capacity(self.rows.len()),
-            sv: vec![0.0; self.d],
-        };
-        let mut row = vec![0.0; self.d];
-        for &i in self.rows {
-            for ((c, &x), &m) in row
-                .iter_mut()
-                .zip(row_of(self.x, self.d, i))
-                .zip(&self.mean)
-            {
-                *c = f64::from(x) - m;
-            }
-            let (p, squares) = unrolled_dot(&row, v);
-            for (s, &c) in pass.sv.iter_mut().zip(&row) {
-                *s += p * c;
-            }
-            pass.projections.push(p);
-            pass.norms.push(squares.sqrt());
-        }
-        pass
+        pulp::Arch::new().dispatch(ScatterTimes { class: self, v })
     }
+}
+
+/// The f64 mean of the rows `rows` of `x` (`d` columns, row-major), and the rows centred
+/// on it, rounded to f32: a loop that [`pulp`] compiles for each instruction set it
+/// dispatches to (the SIMD type itself is not used: the compiler vectorizes the loops).
+struct Centre<'a> {
+    x: &'a [f32],
+    d: usize,
+    rows: &'a [usize],
+}
+
+impl pulp::WithSimd for Centre<'_> {
+    type Output = (Vec<f64>, Vec<f32>);
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        centre(self.x, self.d, self.rows)
+    }
+}
+
+/// [`CentredClass::scatter_times`]'s loop, compiled like [`Centre`]'s.
+struct ScatterTimes<'a, 'c> {
+    class: &'a CentredClass<'c>,
+    v: &'a [f64],
+}
+
+impl pulp::WithSimd for ScatterTimes<'_, '_> {
+    type Output = Pass;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Pass {
+        let c = self.class;
+        scatter_times(c.x, c.d, c.rows, &c.mean, self.v)
+    }
+}
+
+#[inline(always)]
+fn centre(x: &[f32], d: usize, rows: &[usize]) -> (Vec<f64>, Vec<f32>) {
+    let mut mean = vec![0.0; d];
+    for &i in rows {
+        for (m, &v) in mean.iter_mut().zip(row_of(x, d, i)) {
+            *m += f64::from(v);
+        }
+    }
+    let n = rows.len().max(1) as f64;
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut c32 = Vec::with_capacity(rows.len() * d);
+    for &i in rows {
+        c32.extend(
+            row_of(x, d, i)
+                .iter()
+                .zip(&mean)
+                .map(|(&v, &m)| (f64::from(v) - m) as f32),
+        );
+    }
+    (mean, c32)
+}
+
+#[inline(always)]
+fn scatter_times(x: &[f32], d: usize, rows: &[usize], mean: &[f64], v: &[f64]) -> Pass {
+    let mut pass = Pass {
+        projections: Vec::with_capacity(rows.len()),
+        norms: Vec::with_capacity(rows.len()),
+        sv: vec![0.0; d],
+    };
+    let mut row = vec![0.0; d];
+    for &i in rows {
+        for ((c, &x), &m) in row.iter_mut().zip(row_of(x, d, i)).zip(mean) {
+            *c = f64::from(x) - m;
+        }
+        let (p, squares) = unrolled_dot(&row, v);
+        for (s, &c) in pass.sv.iter_mut().zip(&row) {
+            *s += p * c;
+        }
+        pass.projections.push(p);
+        pass.norms.push(squares.sqrt());
+    }
+    pass
 }
 
 /// What one exact pass over a class gives.
@@ -133,11 +175,13 @@ struct Pass {
 }
 
 /// Row `i` of the row-major `x` of `d` columns.
+#[inline(always)]
 fn row_of(x: &[f32], d: usize, i: usize) -> &[f32] {
     &x[i * d..(i + 1) * d]
 }
 
 /// `a . b` and `a . a`, with eight partial sums each, so that they vectorize.
+#[inline(always)]
 fn unrolled_dot(a: &[f64], b: &[f64]) -> (f64, f64) {
     let (mut sums, mut squares) = ([0.0f64; 8], [0.0f64; 8]);
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -157,6 +201,7 @@ fn unrolled_dot(a: &[f64], b: &[f64]) -> (f64, f64) {
     )
 }
 
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -281,13 +326,24 @@ fn refine(class: &CentredClass, mut done: impl FnMut(&Refined) -> bool) -> Optio
     if !(top.is_finite() && top > 0.0) {
         return None;
     }
-    let full = (upper.triu(0) + upper.triu(1).tr()).to_kind(Kind::Double);
+    // `sigma - s32` in f64, from the upper triangle (a few small loops here cost less
+    // than libtorch's calls for them).
+    let (n, upper) = (class.d, Vec::<f32>::try_from(upper.flatten(0, 1)).ok()?);
+    let entry = |i: usize, j: usize| f64::from(upper[i.min(j) * n + i.max(j)]);
     let sigma = top * (1.0 + SHIFT);
-    let shifted = Tensor::eye(d, (Kind::Double, tch::Device::Cpu)) * sigma - &full;
-    let lower = shifted.f_linalg_cholesky(false).ok()?;
+    let shifted: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            f64::from(u8::from(i == j)) * sigma - entry(i, j)
+        })
+        .collect();
+    let lower = Tensor::from_slice(&shifted)
+        .reshape([d, d])
+        .f_linalg_cholesky(false)
+        .ok()?;
     // The first guess: inverse iteration from the column of the largest diagonal entry.
-    let start = full.diagonal(0, 0, 1).argmax(0, false).int64_value(&[]);
-    let mut v = normalized(Vec::<f64>::try_from(full.select(1, start)).ok()?)?;
+    let start = (0..n).max_by(|&a, &b| entry(a, a).total_cmp(&entry(b, b)))?;
+    let mut v = normalized((0..n).map(|i| entry(i, start)).collect())?;
     for _ in 0..FIRST_GUESS_STEPS {
         v = normalized(solve(&lower, &v))?;
     }
