@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Exercise, Task};
 use crate::runner::{Status, Verdict};
+use mldrill_pack::Figure;
 
 /// The version of the JSON document [`ExerciseResult`] serializes to.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,6 +42,10 @@ pub struct ExerciseResult {
     /// filesystem confinement), or why one was not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sandbox: Vec<String>,
+    /// What the properties recorded of what they measured (the pack's figures: numbers
+    /// and the pack's words), drawn by the HTML report; in task and property order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<Figure>,
 }
 
 /// The performance grade: the candidate's time over the reference's on the manifest's
@@ -175,7 +180,21 @@ impl ExerciseResult {
             tasks,
             performance: None,
             sandbox: Vec::new(),
+            figures: Vec::new(),
         }
+    }
+
+    /// Records the figures the properties drew: the first of each title, at most
+    /// [`mldrill_pack::figure::MAX_FIGURES`].
+    pub fn with_figures(mut self, figures: Vec<Figure>) -> Self {
+        for figure in figures {
+            if self.figures.len() < mldrill_pack::figure::MAX_FIGURES
+                && self.figures.iter().all(|f| f.title != figure.title)
+            {
+                self.figures.push(figure);
+            }
+        }
+        self
     }
 
     /// Records the limits the runner applied.

@@ -435,9 +435,10 @@ fn grade_sources(
         graded.policy = violations;
         return Ok(graded);
     }
-    let (tasks, sandbox) = run_tasks(&runner, exercise, seed, options)?;
+    let (tasks, sandbox, figures) = run_tasks(&runner, exercise, seed, options)?;
     let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
-        .with_sandbox(sandbox);
+        .with_sandbox(sandbox)
+        .with_figures(figures);
     let speed = Speed {
         seed,
         limits: options.limits,
@@ -513,9 +514,10 @@ fn run_tasks(
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
-) -> Result<(Vec<TaskResult>, Vec<String>), RunnerError> {
+) -> Result<(Vec<TaskResult>, Vec<String>, Vec<mldrill_pack::Figure>), RunnerError> {
     let mut results = Vec::with_capacity(exercise.tasks.len());
     let mut sandbox = Vec::new();
+    let mut figures = Vec::new();
     for task in &exercise.tasks {
         let request = Request {
             exercise: &exercise.id,
@@ -530,7 +532,8 @@ fn run_tasks(
         if sandbox.is_empty() {
             sandbox = run.sandbox;
         }
+        figures.extend(run.figures);
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok((results, sandbox))
+    Ok((results, sandbox, figures))
 }

@@ -155,8 +155,10 @@ fn cut(text: &mut String) {
     }
 }
 
-/// `figure` within the limits, or `None` when nothing drawable is left.
-fn bounded(mut figure: Figure) -> Option<Figure> {
+/// `figure` within the limits [`record`] keeps (its text cut, its non-finite values and
+/// out-of-range points dropped, thinned to [`MAX_POINTS`]), or `None` when nothing
+/// drawable is left: what a report checks a figure it read back with before drawing it.
+pub fn bounded(mut figure: Figure) -> Option<Figure> {
     cut(&mut figure.title);
     cut(&mut figure.caption);
     match &mut figure.plot {

@@ -445,6 +445,7 @@ mod tests {
             tasks,
             performance: None,
             sandbox: vec![],
+            figures: vec![],
         };
         let html = render_check(&result);
         assert!(
