@@ -300,6 +300,53 @@ mod tests {
     }
 
     #[test]
+    fn figures_travel_in_the_json_and_only_when_there_are_some() {
+        use mldrill_pack::figure::{Plot, Point, Strip};
+        let plain = ExerciseResult {
+            schema_version: SCHEMA_VERSION,
+            exercise: "dataloader".into(),
+            implementation: "candidate".into(),
+            seed: 1,
+            cases: 8,
+            points: 10,
+            max_points: 10,
+            tasks: vec![TaskResult::new(
+                &task(),
+                vec![verdict(Status::Pass)],
+                String::new(),
+            )],
+            performance: None,
+            sandbox: vec![],
+            figures: vec![],
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("figures"), "{json}");
+        let figure = Figure {
+            title: "t".into(),
+            caption: "c".into(),
+            plot: Plot::Strip(Strip {
+                x_label: "x".into(),
+                y_label: "y".into(),
+                columns: vec!["class 0".into()],
+                groups: vec!["clean".into()],
+                marked: "flagged".into(),
+                points: vec![Point {
+                    column: 0,
+                    group: 0,
+                    value: 0.25,
+                    marked: true,
+                }],
+            }),
+        };
+        let drawn = plain.with_figures(vec![figure]);
+        let json = serde_json::to_string(&drawn).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExerciseResult>(&json).unwrap(),
+            drawn
+        );
+    }
+
+    #[test]
     fn a_task_with_no_verdicts_is_an_error() {
         assert_eq!(
             TaskResult::new(&task(), vec![], String::new()).status,
