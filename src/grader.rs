@@ -435,10 +435,7 @@ fn grade_sources(
         graded.policy = violations;
         return Ok(graded);
     }
-    let (tasks, sandbox, figures) = run_tasks(&runner, exercise, seed, options)?;
-    let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
-        .with_sandbox(sandbox)
-        .with_figures(figures);
+    let graded = run_tasks(&runner, exercise, seed, options)?;
     let speed = Speed {
         seed,
         limits: options.limits,
@@ -508,13 +505,14 @@ pub fn performance(
     })
 }
 
-/// Every task, one runner each; and the limits the first runner reported.
+/// Every task, one runner each, with the limits the first runner reported and the
+/// figures the properties recorded.
 fn run_tasks(
     runner: &Runner,
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
-) -> Result<(Vec<TaskResult>, Vec<String>, Vec<mldrill_pack::Figure>), RunnerError> {
+) -> Result<ExerciseResult, RunnerError> {
     let mut results = Vec::with_capacity(exercise.tasks.len());
     let mut sandbox = Vec::new();
     let mut figures = Vec::new();
@@ -535,5 +533,9 @@ fn run_tasks(
         figures.extend(run.figures);
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok((results, sandbox, figures))
+    Ok(
+        ExerciseResult::new(exercise, "candidate", seed, options.cases, results)
+            .with_sandbox(sandbox)
+            .with_figures(figures),
+    )
 }
