@@ -97,13 +97,8 @@ pub fn judge(
                 })
             })
         });
-        // One figure per title across the properties too, within the sink's own cap.
-        for drawn in drawn {
-            if figures.len() < figure::MAX_FIGURES && figures.iter().all(|f| f.title != drawn.title)
-            {
-                figures.push(drawn);
-            }
-        }
+        // Kept one per title when they reach a result (`ExerciseResult::with_figures`).
+        figures.extend(drawn);
         let verdict = match (session.death(), result) {
             (Some(death), _) => Verdict {
                 property: property.clone(),
