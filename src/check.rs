@@ -149,6 +149,7 @@ pub fn check_tasks(
     };
     let mut results = Vec::with_capacity(tasks.len());
     let mut sandbox = Vec::new();
+    let mut figures = Vec::new();
     for task in tasks {
         let activity = crate::feedback::Activity::start(
             options.quiet,
@@ -169,6 +170,7 @@ pub fn check_tasks(
         if sandbox.is_empty() {
             sandbox = run.sandbox;
         }
+        figures.extend(run.figures);
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
     let result = ExerciseResult::new(
@@ -178,7 +180,8 @@ pub fn check_tasks(
         options.cases,
         results,
     )
-    .with_sandbox(sandbox);
+    .with_sandbox(sandbox)
+    .with_figures(figures);
     if !options.speed {
         return Ok((result, None));
     }

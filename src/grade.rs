@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Exercise, Task};
 use crate::runner::{Status, Verdict};
+use mldrill_pack::Figure;
 
 /// The version of the JSON document [`ExerciseResult`] serializes to.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,6 +42,10 @@ pub struct ExerciseResult {
     /// filesystem confinement), or why one was not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sandbox: Vec<String>,
+    /// What the properties recorded of what they measured (the pack's figures: numbers
+    /// and the pack's words), drawn by the HTML report; in task and property order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<Figure>,
 }
 
 /// The performance grade: the candidate's time over the reference's on the manifest's
@@ -175,7 +180,21 @@ impl ExerciseResult {
             tasks,
             performance: None,
             sandbox: Vec::new(),
+            figures: Vec::new(),
         }
+    }
+
+    /// Records the figures the properties drew: the first of each title, at most
+    /// [`mldrill_pack::figure::MAX_FIGURES`].
+    pub fn with_figures(mut self, figures: Vec<Figure>) -> Self {
+        for figure in figures {
+            if self.figures.len() < mldrill_pack::figure::MAX_FIGURES
+                && self.figures.iter().all(|f| f.title != figure.title)
+            {
+                self.figures.push(figure);
+            }
+        }
+        self
     }
 
     /// Records the limits the runner applied.
@@ -278,6 +297,53 @@ mod tests {
             let ratio = 1.0 + f64::from(k) * 0.04;
             assert!(points(ratio).abs_diff(points(ratio * 1.1)) <= 2, "{ratio}");
         }
+    }
+
+    #[test]
+    fn figures_travel_in_the_json_and_only_when_there_are_some() {
+        use mldrill_pack::figure::{Plot, Point, Strip};
+        let plain = ExerciseResult {
+            schema_version: SCHEMA_VERSION,
+            exercise: "dataloader".into(),
+            implementation: "candidate".into(),
+            seed: 1,
+            cases: 8,
+            points: 10,
+            max_points: 10,
+            tasks: vec![TaskResult::new(
+                &task(),
+                vec![verdict(Status::Pass)],
+                String::new(),
+            )],
+            performance: None,
+            sandbox: vec![],
+            figures: vec![],
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("figures"), "{json}");
+        let figure = Figure {
+            title: "t".into(),
+            caption: "c".into(),
+            plot: Plot::Strip(Strip {
+                x_label: "x".into(),
+                y_label: "y".into(),
+                columns: vec!["class 0".into()],
+                groups: vec!["clean".into()],
+                marked: "flagged".into(),
+                points: vec![Point {
+                    column: 0,
+                    group: 0,
+                    value: 0.25,
+                    marked: true,
+                }],
+            }),
+        };
+        let drawn = plain.with_figures(vec![figure]);
+        let json = serde_json::to_string(&drawn).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExerciseResult>(&json).unwrap(),
+            drawn
+        );
     }
 
     #[test]

@@ -435,9 +435,7 @@ fn grade_sources(
         graded.policy = violations;
         return Ok(graded);
     }
-    let (tasks, sandbox) = run_tasks(&runner, exercise, seed, options)?;
-    let graded = ExerciseResult::new(exercise, "candidate", seed, options.cases, tasks)
-        .with_sandbox(sandbox);
+    let graded = run_tasks(&runner, exercise, seed, options)?;
     let speed = Speed {
         seed,
         limits: options.limits,
@@ -507,15 +505,17 @@ pub fn performance(
     })
 }
 
-/// Every task, one runner each; and the limits the first runner reported.
+/// Every task, one runner each, with the limits the first runner reported and the
+/// figures the properties recorded.
 fn run_tasks(
     runner: &Runner,
     exercise: &Exercise,
     seed: u64,
     options: &GradeOptions,
-) -> Result<(Vec<TaskResult>, Vec<String>), RunnerError> {
+) -> Result<ExerciseResult, RunnerError> {
     let mut results = Vec::with_capacity(exercise.tasks.len());
     let mut sandbox = Vec::new();
+    let mut figures = Vec::new();
     for task in &exercise.tasks {
         let request = Request {
             exercise: &exercise.id,
@@ -530,7 +530,12 @@ fn run_tasks(
         if sandbox.is_empty() {
             sandbox = run.sandbox;
         }
+        figures.extend(run.figures);
         results.push(TaskResult::new(task, run.verdicts, run.output));
     }
-    Ok((results, sandbox))
+    Ok(
+        ExerciseResult::new(exercise, "candidate", seed, options.cases, results)
+            .with_sandbox(sandbox)
+            .with_figures(figures),
+    )
 }

@@ -23,6 +23,7 @@ use mldrill_runner::Transport;
 use crate::exercises::Pack;
 use crate::verdict::{Status, Verdict};
 use mldrill_pack::Failure;
+use mldrill_pack::figure::{self, Figure};
 use session::{Launch, Session};
 
 /// What judging some properties came to.
@@ -34,6 +35,9 @@ pub struct Judgement {
     pub output: String,
     /// The limits the supervisor and the runner reported they applied.
     pub sandbox: Vec<String>,
+    /// What the properties recorded of what they measured, in property order: numbers
+    /// (the candidate's answers among them) and the pack's words, for the report to draw.
+    pub figures: Vec<Figure>,
 }
 
 /// A call server kept between requests, started again after it dies or when a request
@@ -77,6 +81,7 @@ pub fn judge(
     // What every property's processes printed, capped as a whole like each one's.
     let mut output = output::HeadTail::new(session::OUTPUT_CAP);
     let mut sandbox = Vec::new();
+    let mut figures: Vec<Figure> = Vec::new();
     for property in properties {
         let session = server.session(launch)?;
         if sandbox.is_empty() {
@@ -85,11 +90,15 @@ pub fn judge(
         session.set_limit(wall_clock);
         let transport: Rc<dyn Transport> = Rc::clone(&session) as Rc<dyn Transport>;
         let probe = Rc::new(heap::Remote::new(Rc::clone(&session)));
-        let result = quietly(|| {
-            heap::with_probe(probe, || {
-                exercise.run_remote(property, transport, seed, cases)
+        let (result, drawn) = figure::collect(|| {
+            quietly(|| {
+                heap::with_probe(probe, || {
+                    exercise.run_remote(property, transport, seed, cases)
+                })
             })
         });
+        // Kept one per title when they reach a result (`ExerciseResult::with_figures`).
+        figures.extend(drawn);
         let verdict = match (session.death(), result) {
             (Some(death), _) => Verdict {
                 property: property.clone(),
@@ -115,6 +124,7 @@ pub fn judge(
         verdicts,
         output: output.render(),
         sandbox,
+        figures,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct Run {
     pub output: String,
     /// The limits the runner reported it applied (empty when it never said hello).
     pub sandbox: Vec<String>,
+    /// What the properties recorded of what they measured, for the report to draw.
+    pub figures: Vec<mldrill_pack::Figure>,
 }
 
 /// Why the runner could not be built or started: an environment problem, not a grade.
@@ -346,6 +348,7 @@ impl Runner {
             verdicts: judged.verdicts,
             output: judged.output,
             sandbox: judged.sandbox,
+            figures: judged.figures,
         })
     }
 

@@ -302,7 +302,7 @@ fn write_workspace(
     // The property framework of the pack SDK, without the judge's half of it.
     write("pack/Cargo.toml", checks::PACK_MANIFEST)?;
     write("pack/src/lib.rs", checks::PACK_LIB)?;
-    for file in ["property.rs", "stats.rs"] {
+    for file in ["property.rs", "stats.rs", "figure.rs"] {
         copy_tree(
             &home.join("pack/src").join(file),
             &out.join("pack/src").join(file),

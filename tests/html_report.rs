@@ -1,8 +1,9 @@
 //! The HTML report in a real browser: headless Chromium (installed by
 //! `scripts/setup-browser.sh`, which `make test` runs first) renders a batch page whose
 //! candidate text tries to inject markup and script, and the test checks that the page
-//! is not blank, that the plots are drawn, that the page's own script ran, and that none
-//! of the injected markup became an element or ran.
+//! is not blank, that the plots are drawn (the batch's own, and the figures two packs'
+//! properties recorded when they judged their references), that the page's own script
+//! ran, and that none of the injected markup became an element or ran.
 //!
 //! It skips, saying why, only when the setup script reports that Chromium cannot be
 //! installed on this machine (exit 3); any other failure fails the test.
@@ -48,50 +49,68 @@ fn browser() -> Option<PathBuf> {
     }
 }
 
-/// A batch of three: one passing fast, one with a failure whose message, counterexample
-/// and output carry the injection, one that could not be graded; two flagged as copies.
+/// The figures `property` of `exercise` records when it judges the reference, in this
+/// process (as the judge collects them around every property it runs).
+fn figures_of(exercise: &str, property: &str) -> Vec<mldrill_pack::Figure> {
+    let pack = mldrill::exercises::find(exercise).unwrap();
+    let (result, figures) =
+        mldrill_pack::figure::collect(|| pack.run_local("reference", property, 7, 4));
+    assert_eq!(result, Some(Ok(())), "{exercise} {property}");
+    assert_eq!(figures.len(), 1, "{exercise} {property} records one figure");
+    figures
+}
+
+/// A batch of three: one passing fast (with the figures its properties recorded: the
+/// dataloader's shuffle positions, the poison detector's scores), one with a failure whose
+/// message, counterexample and output carry the injection, one that could not be graded;
+/// two flagged as copies.
 fn batch(catalog: &Catalog) -> Vec<SubmissionResult> {
-    let exercise = catalog.get("dataloader").unwrap();
-    let graded = |verdicts: &dyn Fn(usize) -> Status, ratio: Option<f64>, output: &str| {
-        let tasks = exercise
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(i, task)| {
-                let properties = task
-                    .properties
-                    .iter()
-                    .map(|p| Verdict {
-                        property: p.clone(),
-                        status: verdicts(i),
-                        message: (verdicts(i) != Status::Pass)
-                            .then(|| format!("expected [0, 1] {INJECTED_SCRIPT}")),
-                        counterexample: (verdicts(i) != Status::Pass)
-                            .then(|| format!("n = 3 {INJECTED_IMG}")),
-                    })
-                    .collect();
-                TaskResult::new(task, properties, output.to_owned())
-            })
-            .collect();
-        let result = ExerciseResult::new(exercise, "candidate", 7, 64, tasks);
-        let result = match ratio {
-            Some(ratio) => result.with_performance(Performance::scored(
-                &exercise.performance,
-                &mldrill::judge::timing::Comparison::of_ratio(ratio),
-            )),
-            None => result,
+    let graded =
+        |exercise: &str, verdicts: &dyn Fn(usize) -> Status, ratio: Option<f64>, output: &str| {
+            let exercise = catalog.get(exercise).unwrap();
+            let tasks = exercise
+                .tasks
+                .iter()
+                .enumerate()
+                .map(|(i, task)| {
+                    let properties = task
+                        .properties
+                        .iter()
+                        .map(|p| Verdict {
+                            property: p.clone(),
+                            status: verdicts(i),
+                            message: (verdicts(i) != Status::Pass)
+                                .then(|| format!("expected [0, 1] {INJECTED_SCRIPT}")),
+                            counterexample: (verdicts(i) != Status::Pass)
+                                .then(|| format!("n = 3 {INJECTED_IMG}")),
+                        })
+                        .collect();
+                    TaskResult::new(task, properties, output.to_owned())
+                })
+                .collect();
+            let result = ExerciseResult::new(exercise, "candidate", 7, 64, tasks);
+            let result = match ratio {
+                Some(ratio) => result.with_performance(Performance::scored(
+                    &exercise.performance,
+                    &mldrill::judge::timing::Comparison::of_ratio(ratio),
+                )),
+                None => result,
+            };
+            GradedExercise {
+                result,
+                policy: vec![],
+            }
         };
-        GradedExercise {
-            result,
-            policy: vec![],
-        }
-    };
     let mut results = Vec::new();
     for (name, exercise) in [
-        ("alice.zip", graded(&|_| Status::Pass, Some(1.1), "")),
+        (
+            "alice.zip",
+            graded("dataloader", &|_| Status::Pass, Some(1.1), ""),
+        ),
         (
             "mallory.tgz",
             graded(
+                "dataloader",
                 &|i| {
                     if i % 2 == 0 {
                         Status::Fail
@@ -111,6 +130,18 @@ fn batch(catalog: &Catalog) -> Vec<SubmissionResult> {
         result.exercises.push(exercise);
         results.push(result);
     }
+    let alice = &mut results[0];
+    alice.exercises[0].result = alice.exercises[0]
+        .result
+        .clone()
+        .with_figures(figures_of("dataloader", "shuffle/positions_uniform"));
+    let mut poison = graded("poison", &|_| Status::Pass, None, "");
+    poison.result = poison
+        .result
+        .with_figures(figures_of("poison", "detect/finds_obvious_poison"));
+    alice.points += poison.result.points;
+    alice.max_points += poison.result.max_points;
+    alice.exercises.push(poison);
     results[1].candidate = format!("Mallory {INJECTED_SCRIPT}{INJECTED_IMG}");
     results[1].screen_id = Some(INJECTED_IMG.to_owned());
     results[1].minutes_taken = Some(42);
@@ -133,9 +164,13 @@ fn batch(catalog: &Catalog) -> Vec<SubmissionResult> {
     results
 }
 
-fn is_plot_blue(pixel: &[u8]) -> bool {
+fn is_colour(pixel: &[u8], (r, g, b): (u8, u8, u8)) -> bool {
     let close = |a: u8, b: u8| a.abs_diff(b) < 24;
-    close(pixel[0], 0x2f) && close(pixel[1], 0x6f) && close(pixel[2], 0xb3)
+    close(pixel[0], r) && close(pixel[1], g) && close(pixel[2], b)
+}
+
+fn is_plot_blue(pixel: &[u8]) -> bool {
+    is_colour(pixel, (0x2f, 0x6f, 0xb3))
 }
 
 #[test]
@@ -150,6 +185,14 @@ fn the_page_renders_with_plots_and_injected_text_stays_text() {
         1,
         "only the page's own script"
     );
+    assert_eq!(
+        html,
+        mldrill::report::html::render_batch(&batch(&catalog), &catalog),
+        "the same results give the same page"
+    );
+    // The figures carry a few hundred points and a 50 x 50 grid of counts: drawn, they
+    // keep the page small.
+    assert!(html.len() < 400_000, "the page is {} bytes", html.len());
 
     let Some(chromium) = browser() else { return };
     let chromium = |args: &[&str]| {
@@ -193,13 +236,20 @@ fn the_page_renders_with_plots_and_injected_text_stays_text() {
     );
     assert_eq!(
         dom.matches("<img class=\"plot\"").count(),
-        2,
-        "a points and a speed plot"
+        4,
+        "a points and a speed plot, and the two figures the properties recorded"
     );
+    for alt in [
+        "alt=\"heat map: Where each element of the shuffle landed\"",
+        "alt=\"strip plot: Spectral scores of clean and poisoned samples\"",
+    ] {
+        assert!(dom.contains(alt), "{alt}");
+    }
 
     let shot = dir.path().join("shot.png");
     chromium(&[
-        "--window-size=1280,1400",
+        // Tall enough for the first submission's figures.
+        "--window-size=1280,3200",
         &format!("--screenshot={}", shot.display()),
     ]);
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
@@ -221,5 +271,22 @@ fn the_page_renders_with_plots_and_injected_text_stays_text() {
     assert!(
         blue > 2_000,
         "the plots' bars are drawn: {blue} pixels of their blue"
+    );
+    // The strip plot's poisoned points, and the heat map's cell-free background.
+    let orange = pixels
+        .chunks(step)
+        .filter(|p| is_colour(p, (0xe0, 0x8a, 0x00)))
+        .count();
+    assert!(
+        orange > 100,
+        "the poisoned points are drawn: {orange} pixels"
+    );
+    let grey = pixels
+        .chunks(step)
+        .filter(|p| p[..3] == [0xee, 0xee, 0xee])
+        .count();
+    assert!(
+        grey > 20_000,
+        "the heat map is drawn: {grey} pixels of its grey"
     );
 }

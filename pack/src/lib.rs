@@ -10,6 +10,7 @@
 //! - [`property`]: named properties run with proptest from a seed ([`Property`], [`Ctx`],
 //!   [`Failure`], and the `property!`, `fail!` and `ensure_eq!` macros);
 //! - [`stats`]: statistical checks with a false-alarm rate bounded by construction;
+//! - [`figure`]: plots of what a property measured, recorded for the report to draw;
 //! - [`bench`]: a benchmark's work as the judge times it;
 //! - [`heap`]: the heap a property measures, in the candidate's process or this one;
 //! - [`mutant`]: naming known-wrong implementations;
@@ -20,6 +21,7 @@
 pub mod bench;
 pub mod claim;
 pub mod command;
+pub mod figure;
 pub mod heap;
 pub mod mutant;
 pub mod peers;
@@ -34,6 +36,7 @@ use mldrill_runner::server::Service;
 pub use bench::{Bench, Check};
 pub use claim::Claim;
 pub use command::PackCommand;
+pub use figure::Figure;
 pub use mutant::{flaw_named, mutant_ids};
 pub use property::{Ctx, Failure, Kind, Named, Property, brief, panic_message};
 /// The property-testing library the suites are written with, for the macros' use.

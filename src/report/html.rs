@@ -2,8 +2,9 @@
 //! font) that a person reads at a glance. For a batch, a sortable comparison table first
 //! (candidate, screen, points per exercise, speed, time used, similarity flags), the plots,
 //! then each submission: its tasks with status and points, the failures with their minimal
-//! counterexamples and replay commands, the speed against the reference, and the code it
-//! shares with others. `check --html` writes the same page for one exercise.
+//! counterexamples and replay commands, the speed against the reference, the figures its
+//! properties recorded of what they measured, and the code it shares with others.
+//! `check --html` writes the same page for one exercise.
 //!
 //! Candidate text (names, messages, counterexamples, captured output) is escaped wherever
 //! it appears, and a Content-Security-Policy allows no script but the page's own sorter
@@ -23,6 +24,7 @@ use crate::grade::{ExerciseResult, TaskResult};
 use crate::grader::SubmissionResult;
 use crate::report::human::{self, Replay};
 use crate::runner::Status;
+use mldrill_pack::figure::{Figure, Plot};
 
 const STYLE: &str = include_str!("html/page.css");
 const SORTER: &str = include_str!("html/sort.js");
@@ -341,6 +343,9 @@ fn exercise_section(result: &ExerciseResult, replay: Replay) -> String {
     {
         html.push_str(&problem(result, task, replay));
     }
+    for drawn in &result.figures {
+        html.push_str(&pack_figure(drawn));
+    }
     if !result.sandbox.is_empty() {
         let _ = writeln!(
             html,
@@ -349,6 +354,20 @@ fn exercise_section(result: &ExerciseResult, replay: Replay) -> String {
         );
     }
     html
+}
+
+/// A figure a property recorded of what it measured: the pack's title and caption (escaped
+/// like any text), the plot drawn here from its numbers.
+fn pack_figure(drawn: &Figure) -> String {
+    let kind = match drawn.plot {
+        Plot::Strip(_) => "strip plot",
+        Plot::Grid(_) => "heat map",
+    };
+    figure(
+        plots::figure(drawn),
+        &format!("{kind}: {}", drawn.title),
+        &drawn.caption,
+    )
 }
 
 fn problem(result: &ExerciseResult, task: &TaskResult, replay: Replay) -> String {
@@ -445,6 +464,7 @@ mod tests {
             tasks,
             performance: None,
             sandbox: vec![],
+            figures: vec![],
         };
         let html = render_check(&result);
         assert!(
@@ -457,6 +477,68 @@ mod tests {
             "mldrill check dataloader --impl candidate --task batching --seed 9 --cases 32"
         ));
         assert!(html.contains("<img class=\"plot\""));
+    }
+
+    #[test]
+    fn a_check_page_draws_the_figures_the_properties_recorded() {
+        use mldrill_pack::figure::Grid;
+        let task = crate::catalog::Task {
+            id: "shuffle".into(),
+            title: "Shuffle".into(),
+            points: 10,
+            properties: vec!["shuffle/positions_uniform".into()],
+            hints: vec![],
+        };
+        let verdict = crate::runner::Verdict {
+            property: "shuffle/positions_uniform".into(),
+            status: Status::Pass,
+            message: None,
+            counterexample: None,
+        };
+        let tasks = vec![TaskResult::new(&task, vec![verdict], String::new())];
+        let figure = Figure {
+            title: "Positions <i>".into(),
+            caption: "Counts & <b>expected</b>".into(),
+            plot: Plot::Grid(Grid {
+                x_label: "position".into(),
+                y_label: "element".into(),
+                columns: 3,
+                rows: 3,
+                counts: vec![3, 3, 3, 3, 9, 3, 3, 3, 0],
+                expected: 3.0,
+                tolerance: Some(4.0),
+            }),
+        };
+        let mut result = ExerciseResult {
+            schema_version: 1,
+            exercise: "dataloader".into(),
+            implementation: "reference".into(),
+            seed: 9,
+            cases: 32,
+            points: 10,
+            max_points: 10,
+            tasks,
+            performance: None,
+            sandbox: vec![],
+            figures: vec![],
+        };
+        let plain = render_check(&result);
+        result = result.with_figures(vec![figure.clone(), figure]);
+        let html = render_check(&result);
+        assert_eq!(
+            html,
+            render_check(&result),
+            "the same results, the same page"
+        );
+        assert_eq!(
+            html.matches("<img class=\"plot\"").count(),
+            plain.matches("<img class=\"plot\"").count() + 1,
+            "one figure per title"
+        );
+        assert!(html.contains("alt=\"heat map: Positions &lt;i&gt;\""));
+        assert!(
+            html.contains("<figcaption>Counts &amp; &lt;b&gt;expected&lt;&#x2F;b&gt;</figcaption>")
+        );
     }
 
     #[test]

@@ -88,7 +88,7 @@ serde = { version = "1", features = ["derive"] }
 /// `pack/src/lib.rs` of an export: the same paths as the SDK's, for the properties.
 pub const PACK_LIB: &str = "//! The property framework of mldrill's pack SDK: what your exercises' \
                             reference-free\n//! properties are written with.\n\n\
-                            pub mod property;\npub mod stats;\n\n\
+                            pub mod figure;\npub mod property;\npub mod stats;\n\n\
                             pub use property::*;\npub use proptest;\n";
 
 /// `checks/src/screen.rs`: the screen's time and seed, and every task of every exercise

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use tch::{Kind as DType, Tensor};
 
+use mldrill_pack::figure::{self, Figure, Grid, Plot};
 use mldrill_pack::stats::{FALSE_ALARM, check_uniform};
 use mldrill_pack::{Ctx, Failure, Property, ensure_eq, fail, property};
 

@@ -202,6 +202,7 @@ pub fn shuffle_positions_uniform(imp: &Loader, ctx: &mut Ctx) -> Result<(), Fail
             counts[element * n + position] += 1;
         }
     }
+    record_positions(&counts, n);
     check_uniform(&counts, FALSE_ALARM).map_err(|why| {
         let cell = counts
             .iter()
@@ -223,6 +224,37 @@ pub fn shuffle_positions_uniform(imp: &Loader, ctx: &mut Ctx) -> Result<(), Fail
             )),
         }
     })
+}
+
+/// The report's heat map of where each element landed: `counts[element * n + position]`
+/// against the expected count and the deviation [`check_uniform`] allows.
+fn record_positions(counts: &[u64], n: usize) {
+    const TITLE: &str = "Where each element of the shuffle landed";
+    figure::record_with(TITLE, || {
+        let trials: u64 = counts.iter().sum();
+        let expected = trials as f64 / counts.len() as f64;
+        let tolerance =
+            mldrill_pack::stats::bernstein_threshold(expected, FALSE_ALARM / counts.len() as f64);
+        Some(Figure {
+            title: TITLE.into(),
+            caption: format!(
+                "shuffle/positions_uniform: how often each of {n} elements landed at each \
+                 position over {POSITIONS_EPOCHS} epochs; a uniform shuffle puts every \
+                 element everywhere about {expected:.0} times, within {tolerance:.0}. Red \
+                 cells came up more often, blue ones less; the darkest are past the check's \
+                 bound."
+            ),
+            plot: Plot::Grid(Grid {
+                x_label: "position in the epoch's order".into(),
+                y_label: "element".into(),
+                columns: n as u32,
+                rows: n as u32,
+                counts: counts.to_vec(),
+                expected,
+                tolerance: Some(tolerance),
+            }),
+        })
+    });
 }
 
 /// Two independent uniform orders of `n >= 20` elements coincide with probability at most

@@ -17,6 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use tch::Tensor;
 
+use mldrill_pack::figure::{self, Figure, Plot, Point, Strip};
 use mldrill_pack::{Ctx, Failure, Property, ensure_eq, fail, property};
 
 mod data;
