@@ -268,11 +268,20 @@ impl PoisonDetector for Reference {
                 .map(|p| rows[p])
                 .collect::<Vec<_>>()
         };
-        let threads = usize::try_from(tch::get_num_threads()).unwrap_or(1);
-        let mut flagged: Vec<usize> = in_parallel(&classes, threads, flag)
-            .into_iter()
-            .flatten()
-            .collect();
+        let threads = tch::get_num_threads();
+        let per_class = if threads > 1 {
+            // One class per thread, each on one libtorch thread (OpenMP's count is the
+            // calling thread's own; BLAS's is the process's, so it is put back after).
+            let per_class = in_parallel(&classes, threads as usize, |rows| {
+                tch::set_num_threads(1);
+                flag(rows)
+            });
+            tch::set_num_threads(threads);
+            per_class
+        } else {
+            classes.iter().map(flag).collect()
+        };
+        let mut flagged: Vec<usize> = per_class.into_iter().flatten().collect();
         flagged.sort_unstable();
         Ok(flagged)
     }
