@@ -24,7 +24,7 @@ use crate::exercises::Pack;
 use crate::verdict::{Status, Verdict};
 use mldrill_pack::Failure;
 use mldrill_pack::figure::{self, Figure};
-use session::{Launch, Session};
+use session::{Death, Launch, Session};
 
 /// What judging some properties came to.
 #[derive(Debug, Clone)]
@@ -90,7 +90,14 @@ pub fn judge(
         session.set_limit(wall_clock);
         let transport: Rc<dyn Transport> = Rc::clone(&session) as Rc<dyn Transport>;
         let probe = Rc::new(heap::Remote::new(Rc::clone(&session)));
-        let (result, drawn) = figure::collect(|| {
+        // The process as it stood when the property's own calls were done: a figure's
+        // extra calls come after, and never change the verdict.
+        let settled: Rc<RefCell<Option<Option<Death>>>> = Rc::default();
+        let note = {
+            let (session, settled) = (Rc::clone(&session), Rc::clone(&settled));
+            move || *settled.borrow_mut() = Some(session.death())
+        };
+        let (result, drawn) = figure::collect_with(note, || {
             quietly(|| {
                 heap::with_probe(probe, || {
                     exercise.run_remote(property, transport, seed, cases)
@@ -99,7 +106,8 @@ pub fn judge(
         });
         // Kept one per title when they reach a result (`ExerciseResult::with_figures`).
         figures.extend(drawn);
-        let verdict = match (session.death(), result) {
+        let death = settled.take().unwrap_or_else(|| session.death());
+        let verdict = match (death, result) {
             (Some(death), _) => Verdict {
                 property: property.clone(),
                 status: death.status,

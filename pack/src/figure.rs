@@ -92,6 +92,8 @@ pub const MAX_TEXT: usize = 400;
 
 thread_local! {
     static SINK: RefCell<Option<Vec<Figure>>> = const { RefCell::new(None) };
+    /// Called once, before the first figure [`record_with`] builds (see [`collect_with`]).
+    static BEFORE_DRAWING: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
 }
 
 /// Whether somebody on this thread collects figures: a property may skip measuring what
@@ -119,13 +121,25 @@ pub fn record(figure: Figure) {
 
 /// [`record`]s the figure `make` builds, calling it only when somebody collects figures
 /// and none of this `title` is kept yet; `make` may decline with `None`.
+///
+/// `make` may call the implementation again (for numbers only a figure shows), so a
+/// property calls this only once the calls that decide its verdict are made: the judge
+/// takes the candidate's process's state just before the first `make` runs, and what
+/// happens to that process while a figure is drawn (it dies, it hangs) costs the figure,
+/// never the verdict.
 pub fn record_with(title: &str, make: impl FnOnce() -> Option<Figure>) {
     let wanted = SINK.with(|sink| {
         sink.borrow().as_ref().is_some_and(|figures| {
             figures.len() < MAX_FIGURES && figures.iter().all(|f| f.title != title)
         })
     });
-    if wanted && let Some(figure) = make() {
+    if !wanted {
+        return;
+    }
+    if let Some(before) = BEFORE_DRAWING.with(|hook| hook.borrow_mut().take()) {
+        before();
+    }
+    if let Some(figure) = make() {
         record(figure);
     }
 }
@@ -133,14 +147,28 @@ pub fn record_with(title: &str, make: impl FnOnce() -> Option<Figure>) {
 /// Runs `f`, returning what it returned and the figures recorded on this thread while it
 /// ran (and only those: a collection inside another keeps its own).
 pub fn collect<T>(f: impl FnOnce() -> T) -> (T, Vec<Figure>) {
-    struct Restore(Option<Vec<Figure>>);
+    collect_with(|| {}, f)
+}
+
+/// [`collect`], calling `before_drawing` just before the first figure [`record_with`]
+/// builds, if one is: where the judge notes how the candidate's process stood when the
+/// verdict's calls were done.
+pub fn collect_with<T>(
+    before_drawing: impl FnOnce() + 'static,
+    f: impl FnOnce() -> T,
+) -> (T, Vec<Figure>) {
+    struct Restore(Option<Vec<Figure>>, Option<Box<dyn FnOnce()>>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let previous = self.0.take();
+            let (previous, hook) = (self.0.take(), self.1.take());
             SINK.with(|sink| *sink.borrow_mut() = previous);
+            BEFORE_DRAWING.with(|h| *h.borrow_mut() = hook);
         }
     }
-    let restore = Restore(SINK.with(|sink| sink.borrow_mut().replace(Vec::new())));
+    let restore = Restore(
+        SINK.with(|sink| sink.borrow_mut().replace(Vec::new())),
+        BEFORE_DRAWING.with(|h| h.borrow_mut().replace(Box::new(before_drawing))),
+    );
     let out = f();
     let figures = SINK
         .with(|sink| sink.borrow_mut().take())
@@ -258,6 +286,46 @@ mod tests {
         assert!(!built, "nothing is built when nobody collects");
         let ((), figures) = collect(|| ());
         assert!(figures.is_empty(), "nothing was left over from before");
+    }
+
+    #[test]
+    fn the_judge_hears_once_before_the_first_figure_is_built() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let noted = Rc::clone(&events);
+        let ((), figures) = collect_with(
+            move || noted.borrow_mut().push("before drawing"),
+            || {
+                events.borrow_mut().push("verdict's calls");
+                record(strip("plain", 2));
+                record_with("a", || {
+                    events.borrow_mut().push("building a");
+                    Some(strip("a", 3))
+                });
+                record_with("a", || panic!("a is kept already"));
+                record_with("b", || {
+                    events.borrow_mut().push("building b");
+                    None
+                });
+            },
+        );
+        assert_eq!(figures.len(), 2);
+        assert_eq!(
+            *events.borrow(),
+            [
+                "verdict's calls",
+                "before drawing",
+                "building a",
+                "building b"
+            ]
+        );
+        // Nothing built, nothing heard; and the hook does not outlive its collection.
+        let heard = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&heard);
+        let ((), _) = collect_with(move || flag.set(true), || record(strip("c", 1)));
+        let ((), _) = collect(|| record_with("d", || Some(strip("d", 1))));
+        assert!(!heard.get());
     }
 
     #[test]

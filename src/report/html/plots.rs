@@ -13,6 +13,23 @@ const SIZE: (u32, u32) = (640, 320);
 const BAR: RGBColor = RGBColor(0x2f, 0x6f, 0xb3);
 const REFERENCE: RGBColor = RGBColor(0xb3, 0x26, 0x1e);
 
+/// `n` slots for bars: plotters segments `0..m` into `m + 1` slots, one per value from 0
+/// to `m`.
+fn slots(
+    n: u32,
+) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordu32> {
+    (0..n.saturating_sub(1)).into_segmented()
+}
+
+/// Where bar `i` of `n` ends: the next slot's start, or the axis's end for the last.
+fn right_edge(i: u32, n: u32) -> SegmentValue<u32> {
+    if i + 1 >= n {
+        SegmentValue::Last
+    } else {
+        SegmentValue::Exact(i + 1)
+    }
+}
+
 /// A histogram of `shares` (percent of the maximum points) in ten bins; `None` when there
 /// is nothing to plot.
 pub fn points_distribution(shares: &[f64]) -> Option<String> {
@@ -30,7 +47,7 @@ pub fn points_distribution(shares: &[f64]) -> Option<String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(45)
-            .build_cartesian_2d((0u32..10u32).into_segmented(), 0u32..top + 1)?;
+            .build_cartesian_2d(slots(10), 0u32..top + 1)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -48,10 +65,7 @@ pub fn points_distribution(shares: &[f64]) -> Option<String> {
         chart.draw_series(bins.iter().enumerate().map(|(bin, &count)| {
             let bin = bin as u32;
             let mut bar = Rectangle::new(
-                [
-                    (SegmentValue::Exact(bin), 0),
-                    (SegmentValue::Exact(bin + 1), count),
-                ],
+                [(SegmentValue::Exact(bin), 0), (right_edge(bin, 10), count)],
                 BAR.filled(),
             );
             bar.set_margin(0, 0, 3, 3);
@@ -82,7 +96,7 @@ pub fn speed(exercise: &str, ratios: &[(String, Option<f64>)]) -> Option<String>
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d((0u32..n).into_segmented(), 0f64..top)?;
+            .build_cartesian_2d(slots(n), 0f64..top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -101,10 +115,7 @@ pub fn speed(exercise: &str, ratios: &[(String, Option<f64>)]) -> Option<String>
             let ratio = (*ratio)?;
             let i = i as u32;
             let mut bar = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), ratio),
-                ],
+                [(SegmentValue::Exact(i), 0.0), (right_edge(i, n), ratio)],
                 BAR.filled(),
             );
             bar.set_margin(0, 0, 4, 4);
@@ -128,7 +139,7 @@ pub fn task_points(tasks: &[TaskResult]) -> Option<String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(40)
-            .build_cartesian_2d((0u32..n).into_segmented(), 0u32..top + 1)?;
+            .build_cartesian_2d(slots(n), 0u32..top + 1)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -151,10 +162,7 @@ pub fn task_points(tasks: &[TaskResult]) -> Option<String> {
                     BAR.stroke_width(1)
                 };
                 let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0),
-                        (SegmentValue::Exact(i + 1), height),
-                    ],
+                    [(SegmentValue::Exact(i), 0), (right_edge(i, n), height)],
                     style,
                 );
                 bar.set_margin(0, 0, 6, 6);

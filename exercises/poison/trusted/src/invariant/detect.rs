@@ -15,9 +15,10 @@ pub fn detect_within_budget(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure
 }
 
 pub fn detect_finds_obvious(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure> {
-    // The first case, kept for the report's figure (only when somebody collects figures).
-    let first: std::cell::RefCell<Option<(Dataset, Vec<usize>)>> = Default::default();
-    let (seen, collecting) = (std::cell::Cell::new(false), figure::collecting());
+    // The case with the most classes (the first of them), kept for the report's figure
+    // when somebody collects figures.
+    let shown: std::cell::RefCell<Option<(Dataset, Vec<usize>)>> = Default::default();
+    let collecting = figure::collecting();
     let outcome = ctx.for_all(obvious(), |planted| {
         let data = planted.generate();
         let flagged = imp
@@ -25,8 +26,14 @@ pub fn detect_finds_obvious(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure
             .map_err(|e| TestCaseError::fail(format!("detect failed on valid input: {e}")))?;
         let (found, planted_count, _) = hits(&data.poisoned, &flagged);
         let passed = (found as f64) >= 0.9 * planted_count as f64;
-        if collecting && !seen.replace(true) {
-            *first.borrow_mut() = Some((data, flagged));
+        if collecting {
+            let mut shown = shown.borrow_mut();
+            if shown
+                .as_ref()
+                .is_none_or(|(kept, _)| class_count(&data) > class_count(kept))
+            {
+                *shown = Some((data, flagged));
+            }
         }
         if !passed {
             fail!(
@@ -35,13 +42,20 @@ pub fn detect_finds_obvious(imp: &Detector, ctx: &mut Ctx) -> Result<(), Failure
         }
         Ok(())
     });
-    if let Some((data, flagged)) = first.into_inner() {
+    if let Some((data, flagged)) = shown.into_inner() {
         record_scores(imp, &data, &flagged);
     }
     outcome
 }
 
-/// The report's strip plot of the first case: per class, the candidate's spectral scores
+fn class_count(data: &Dataset) -> usize {
+    data.labels
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
+/// The report's strip plot of one case: per class, the candidate's spectral scores
 /// of its clean and its poisoned rows, the rows its `detect` flagged marked. The scores
 /// are the candidate's answers (through the same proxy as every call); the words are the
 /// pack's. A class whose scores do not come back (an error, a panic, a wrong length) is
@@ -77,7 +91,7 @@ pub fn record_scores(imp: &Detector, data: &Dataset, flagged: &[usize]) {
         Some(Figure {
             title: TITLE.into(),
             caption: format!(
-                "detect/finds_obvious_poison, first case: spectral_scores of each class's \
+                "detect/finds_obvious_poison, its case with the most classes: spectral_scores of each class's \
                  {} rows ({planted} of them poisoned, shifted 12 standard deviations along \
                  one direction), with the {} rows detect flagged outlined. Poison that \
                  stands out scores high; a detector should flag it and little else.",
