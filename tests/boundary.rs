@@ -3,7 +3,8 @@
 //! and a plain failure for a panic that imitates an allocator) and never a pass, whatever
 //! it prints or however it exits; it cannot read its command line, start a process or
 //! make an IPC object; nothing it writes lands outside, nothing it starts outlives the
-//! run, and a file the compiler read outside the exercise is found.
+//! run, and a file the compiler read outside the exercise is found. A report's figure,
+//! whose extra calls come after a property's own, never changes its verdict.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,11 +21,16 @@ use common::{grading_cache, repo};
 
 /// Builds `lib_rs` as the dataloader candidate in `slot`, bypassing the source policy.
 fn build(slot: &Slot, lib_rs: Vec<u8>) -> Build {
-    let sources = Sources::from([("dataloader".to_owned(), [("lib.rs".into(), lib_rs)].into())]);
+    build_exercise(slot, "dataloader", lib_rs)
+}
+
+/// Builds `lib_rs` as exercise `id`'s candidate in `slot`, bypassing the source policy.
+fn build_exercise(slot: &Slot, id: &str, lib_rs: Vec<u8>) -> Build {
+    let sources = Sources::from([(id.to_owned(), [("lib.rs".into(), lib_rs)].into())]);
     slot.prepare(repo(), &sources).unwrap();
     let (workspace, target) = (slot.workspace(), slot.target_dir());
     let plan = BuildPlan {
-        binary: Binary::Candidate("dataloader".into()),
+        binary: Binary::Candidate(id.into()),
         workspace: &workspace,
         home: repo(),
         target_dir: Some(&target),
@@ -295,4 +301,45 @@ fn a_candidate_that_does_not_compile_breaks_only_its_own_exercise() {
     // It never stands in for the candidate: it does not start as one.
     let refused = run("candidate");
     assert!(refused.is_err());
+}
+
+#[test]
+fn a_process_that_dies_while_a_figure_is_drawn_keeps_its_verdict() {
+    let hostile = fs::read(repo().join("tests/fixtures/hostile/poison_figure.rs")).unwrap();
+    let slot = Slot::acquire(&grading_cache(), 0).unwrap();
+    let Build::Ready(runner) = build_exercise(&slot, "poison", hostile) else {
+        panic!("the fixture must compile");
+    };
+    let wall_clock = Duration::from_secs(120);
+    let run = |property: &str| {
+        let properties = [property.to_owned()];
+        let request = Request {
+            exercise: "poison",
+            implementation: "candidate",
+            properties: &properties,
+            seed: 7,
+            cases: 8,
+            limits: Limits::new(2048, wall_clock),
+            wall_clock,
+        };
+        runner.run(&request).unwrap()
+    };
+    // Its own calls all answered, rightly: a pass, and the figure that died with the
+    // process is simply not there.
+    let detect = run("detect/finds_obvious_poison");
+    assert_eq!(
+        detect.verdicts[0].status,
+        Status::Pass,
+        "{:?}",
+        detect.verdicts
+    );
+    assert!(detect.figures.is_empty(), "{:?}", detect.figures.len());
+    // Where the property itself asks for the scores, the death is the verdict.
+    let spectral = run("spectral/shape_and_sign");
+    assert_eq!(
+        spectral.verdicts[0].status,
+        Status::Crashed,
+        "{:?}",
+        spectral.verdicts
+    );
 }
