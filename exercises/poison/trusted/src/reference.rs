@@ -142,14 +142,25 @@ pub fn flag_per_class(
     eps: f64,
     score: impl Fn(&Tensor) -> Vec<f64>,
 ) -> Result<Vec<usize>, PoisonError> {
+    flag_classes(x, labels, eps, |rows, budget| {
+        top(&score(&gather(x, rows)), budget)
+    })
+}
+
+/// The sample indices, ascending, that `pick` chooses in every class with a removal
+/// budget: `pick(rows, budget)` returns positions within the class's `rows`.
+pub fn flag_classes(
+    x: ArrayView2<f32>,
+    labels: &[usize],
+    eps: f64,
+    mut pick: impl FnMut(&[usize], usize) -> Vec<usize>,
+) -> Result<Vec<usize>, PoisonError> {
     let mut flagged = Vec::new();
     for rows in classes(x, labels, eps)?.values() {
         let budget = removal_budget(eps, rows.len());
-        if budget == 0 {
-            continue;
+        if budget > 0 {
+            flagged.extend(pick(rows, budget).into_iter().map(|p| rows[p]));
         }
-        let scores = score(&gather(x, rows));
-        flagged.extend(top(&scores, budget).into_iter().map(|p| rows[p]));
     }
     flagged.sort_unstable();
     Ok(flagged)
@@ -306,17 +317,9 @@ impl PoisonDetector for Reference {
         labels: &[usize],
         eps: f64,
     ) -> Result<Vec<usize>, PoisonError> {
-        let mut flagged = Vec::new();
-        for rows in classes(representations, labels, eps)?.values() {
-            let budget = removal_budget(eps, rows.len());
-            if budget == 0 {
-                continue;
-            }
-            let scores = robust(&gather(representations, rows), 2 * budget);
-            flagged.extend(top(&scores, budget).into_iter().map(|p| rows[p]));
-        }
-        flagged.sort_unstable();
-        Ok(flagged)
+        flag_classes(representations, labels, eps, |rows, budget| {
+            top(&robust(&gather(representations, rows), 2 * budget), budget)
+        })
     }
 }
 

@@ -185,10 +185,7 @@ fn row_of(x: &[f32], d: usize, i: usize) -> &[f32] {
 fn unrolled_dot(a: &[f64], b: &[f64]) -> (f64, f64) {
     let (mut sums, mut squares) = ([0.0f64; 8], [0.0f64; 8]);
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (tail, tail_squares) = (dot(a8.remainder(), b8.remainder()), {
-        let r = a8.remainder();
-        dot(r, r)
-    });
+    let (a_tail, b_tail) = (a8.remainder(), b8.remainder());
     for (x, y) in a8.zip(b8) {
         for (((s, q), x), y) in sums.iter_mut().zip(squares.iter_mut()).zip(x).zip(y) {
             *s += x * y;
@@ -196,8 +193,8 @@ fn unrolled_dot(a: &[f64], b: &[f64]) -> (f64, f64) {
         }
     }
     (
-        sums.iter().sum::<f64>() + tail,
-        squares.iter().sum::<f64>() + tail_squares,
+        sums.iter().sum::<f64>() + dot(a_tail, b_tail),
+        squares.iter().sum::<f64>() + dot(a_tail, a_tail),
     )
 }
 
@@ -328,7 +325,8 @@ fn refine(class: &CentredClass, mut done: impl FnMut(&Refined) -> bool) -> Optio
     }
     // `sigma - s32` in f64, from the upper triangle (a few small loops here cost less
     // than libtorch's calls for them).
-    let (n, upper) = (class.d, Vec::<f32>::try_from(upper.flatten(0, 1)).ok()?);
+    let n = class.d;
+    let upper = Vec::<f32>::try_from(upper.flatten(0, 1)).ok()?;
     let entry = |i: usize, j: usize| f64::from(upper[i.min(j) * n + i.max(j)]);
     let sigma = top * (1.0 + SHIFT);
     let shifted: Vec<f64> = (0..n * n)
