@@ -13,7 +13,7 @@ pub mod pipes;
 pub mod session;
 pub mod timing;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::panic;
 use std::rc::Rc;
 use std::time::Duration;
@@ -92,10 +92,10 @@ pub fn judge(
         let probe = Rc::new(heap::Remote::new(Rc::clone(&session)));
         // The process as it stood when the property's own calls were done: a figure's
         // extra calls come after, and never change the verdict.
-        let settled: Rc<RefCell<Option<Option<Death>>>> = Rc::default();
+        let settled: Rc<OnceCell<Option<Death>>> = Rc::default();
         let note = {
             let (session, settled) = (Rc::clone(&session), Rc::clone(&settled));
-            move || *settled.borrow_mut() = Some(session.death())
+            move || _ = settled.set(session.death())
         };
         let (result, drawn) = figure::collect_with(note, || {
             quietly(|| {
@@ -106,7 +106,7 @@ pub fn judge(
         });
         // Kept one per title when they reach a result (`ExerciseResult::with_figures`).
         figures.extend(drawn);
-        let death = settled.take().unwrap_or_else(|| session.death());
+        let death = settled.get().cloned().unwrap_or_else(|| session.death());
         let verdict = match (death, result) {
             (Some(death), _) => Verdict {
                 property: property.clone(),
