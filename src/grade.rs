@@ -188,9 +188,7 @@ impl ExerciseResult {
     /// [`mldrill_pack::figure::MAX_FIGURES`].
     pub fn with_figures(mut self, figures: Vec<Figure>) -> Self {
         for figure in figures {
-            if self.figures.len() < mldrill_pack::figure::MAX_FIGURES
-                && self.figures.iter().all(|f| f.title != figure.title)
-            {
+            if mldrill_pack::figure::has_room_for(&self.figures, &figure.title) {
                 self.figures.push(figure);
             }
         }

@@ -102,6 +102,12 @@ pub fn collecting() -> bool {
     SINK.with(|sink| sink.borrow().is_some())
 }
 
+/// Whether `kept` takes a figure titled `title`: none of that title yet, and fewer than
+/// [`MAX_FIGURES`]. The rule of every collection of figures, a result's included.
+pub fn has_room_for(kept: &[Figure], title: &str) -> bool {
+    kept.len() < MAX_FIGURES && kept.iter().all(|f| f.title != title)
+}
+
 /// Keeps `figure` if somebody on this thread collects, it is the first of its title and
 /// there is room; cut to [`MAX_POINTS`] and to finite numbers.
 pub fn record(figure: Figure) {
@@ -110,7 +116,7 @@ pub fn record(figure: Figure) {
         let Some(figures) = sink.as_mut() else {
             return;
         };
-        if figures.len() >= MAX_FIGURES || figures.iter().any(|f| f.title == figure.title) {
+        if !has_room_for(figures, &figure.title) {
             return;
         }
         if let Some(figure) = bounded(figure) {
@@ -129,9 +135,9 @@ pub fn record(figure: Figure) {
 /// never the verdict.
 pub fn record_with(title: &str, make: impl FnOnce() -> Option<Figure>) {
     let wanted = SINK.with(|sink| {
-        sink.borrow().as_ref().is_some_and(|figures| {
-            figures.len() < MAX_FIGURES && figures.iter().all(|f| f.title != title)
-        })
+        sink.borrow()
+            .as_ref()
+            .is_some_and(|figures| has_room_for(figures, title))
     });
     if !wanted {
         return;
